@@ -1,0 +1,115 @@
+"""Refuse invalid answers before anything is written.
+
+Each validate_* function returns an error message or None; main() prints every
+error as `ERROR: <option> (<value>): <what is allowed>` and exits 1.
+"""
+
+import keyword
+import re
+import sys
+import unicodedata
+
+SLUG = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
+PACKAGE = re.compile(r"^[a-z][a-z0-9_]*$")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+SUPPORTED_PYTHONS = ("3.11", "3.12", "3.13")
+MAX_NAME_LENGTH = 80
+MAX_DESCRIPTION_LENGTH = 200
+# Longer names would make import lines wrap differently from the template's.
+MAX_PACKAGE_LENGTH = 32
+
+
+def has_control_characters(value: str) -> bool:
+    return any(unicodedata.category(char) == "Cc" for char in value)
+
+
+def validate_project_name(value: str) -> str | None:
+    if not value.strip() or len(value) > MAX_NAME_LENGTH or has_control_characters(value):
+        return f"1 to {MAX_NAME_LENGTH} printable characters on one line"
+    if not any(char.isalpha() for char in value):
+        return "must contain at least one letter"
+    return None
+
+
+def validate_project_slug(value: str) -> str | None:
+    if not SLUG.match(value) or len(value) > MAX_NAME_LENGTH:
+        return (
+            "lowercase ASCII letters, digits and single hyphens, starting with a letter"
+            " (e.g. payments-service)"
+        )
+    return None
+
+
+def validate_package_name(value: str) -> str | None:
+    if not PACKAGE.match(value):
+        return (
+            "a Python identifier of lowercase ASCII letters, digits and underscores,"
+            " starting with a letter (e.g. payments_service)"
+        )
+    if len(value) > MAX_PACKAGE_LENGTH:
+        return f"at most {MAX_PACKAGE_LENGTH} characters"
+    if keyword.iskeyword(value) or value in sys.stdlib_module_names:
+        return "must not shadow a Python keyword or standard-library module"
+    return None
+
+
+def validate_description(value: str) -> str | None:
+    if len(value) > MAX_DESCRIPTION_LENGTH or has_control_characters(value):
+        return f"at most {MAX_DESCRIPTION_LENGTH} printable characters on one line"
+    return None
+
+
+def validate_author_name(value: str) -> str | None:
+    if not value.strip() or len(value) > MAX_NAME_LENGTH or has_control_characters(value):
+        return f"1 to {MAX_NAME_LENGTH} printable characters on one line"
+    return None
+
+
+def validate_author_email(value: str) -> str | None:
+    if not EMAIL.match(value) or '"' in value:
+        return "an e-mail address such as team@example.com"
+    return None
+
+
+def validate_python_version(value: str) -> str | None:
+    if value not in SUPPORTED_PYTHONS:
+        return "one of " + ", ".join(SUPPORTED_PYTHONS)
+    return None
+
+
+VALIDATORS = {
+    "project_name": validate_project_name,
+    "project_slug": validate_project_slug,
+    "package_name": validate_package_name,
+    "description": validate_description,
+    "author_name": validate_author_name,
+    "author_email": validate_author_email,
+    "python_version": validate_python_version,
+}
+
+
+def main(answers: dict[str, str]) -> int:
+    errors = [
+        f"ERROR: {option} ({answers[option]!r}): {error}"
+        for option, validate in VALIDATORS.items()
+        if (error := validate(answers[option])) is not None
+    ]
+    for line in errors:
+        print(line, file=sys.stderr)
+    return 1 if errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(
+        main(
+            {
+                "project_name": {{ cookiecutter.project_name|py_str }},
+                "project_slug": {{ cookiecutter.project_slug|py_str }},
+                "package_name": {{ cookiecutter.package_name|py_str }},
+                "description": {{ cookiecutter.description|py_str }},
+                "author_name": {{ cookiecutter.author_name|py_str }},
+                "author_email": {{ cookiecutter.author_email|py_str }},
+                "python_version": {{ cookiecutter.python_version|py_str }},
+            }
+        )
+    )

@@ -1,0 +1,88 @@
+"""Bake once per answer set per session, and run generated projects like a user."""
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+TEMPLATE = Path(__file__).resolve().parents[1]
+
+# Awkward but valid: spaces, capitals, punctuation, quotes, non-ASCII.
+AWKWARD = {
+    "project_name": 'Zürich Ledger & "Payments" API',
+    "description": "Books O'Brien's \"transfers\" \\ reconciles — fast.",
+    "author_name": "Zoë O'Brien-Łukasz",
+    "author_email": "zoe.obrien+svc@bank.example",
+}
+# The longest package name the template promises to format cleanly.
+LONG_PACKAGE = "ledger_reconciliation_platform_x"
+
+ANSWER_SETS: dict[str, dict[str, str]] = {
+    "defaults": {},
+    "awkward:py3.13": {**AWKWARD, "python_version": "3.13"},
+    "long-package:py3.11": {
+        "project_name": "Ledger Reconciliation",
+        "package_name": LONG_PACKAGE,
+        "python_version": "3.11",
+    },
+}
+
+
+def subprocess_env(**extra: str) -> dict[str, str]:
+    """The environment a user's shell would give the generated project."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"VIRTUAL_ENV", "PYTHONDONTWRITEBYTECODE", "PYTHONPATH"}
+    }
+    # uv (installed beside this interpreter) must be on PATH, as for a user.
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    env["UV_PYTHON_DOWNLOADS"] = "never"
+    if pyenv := shutil.which("pyenv"):
+        # pyenv's shims only answer for selected versions: select them all.
+        versions = subprocess.run(
+            [pyenv, "versions", "--bare"], capture_output=True, text=True, check=True
+        ).stdout.split()
+        env["PYENV_VERSION"] = ":".join(versions)
+    env.update(extra)
+    return env
+
+
+def run(
+    args: list[str], cwd: Path, timeout: float = 600, **env: str
+) -> subprocess.CompletedProcess[str]:
+    """Run a command; on failure show its output in the test report."""
+    result = subprocess.run(
+        args,
+        cwd=cwd,
+        env=subprocess_env(**env),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    assert result.returncode == 0, (
+        f"{' '.join(args)} exited {result.returncode}\n"
+        f"--- stdout\n{result.stdout[-6000:]}\n--- stderr\n{result.stderr[-6000:]}"
+    )
+    return result
+
+
+@pytest.fixture(scope="session")
+def bake(cookies_session: Any) -> Iterator[Callable[[str], Path]]:
+    """Bake an answer set once per session and return the project directory."""
+    baked: dict[str, Path] = {}
+
+    def _bake(answer_set: str) -> Path:
+        if answer_set not in baked:
+            result = cookies_session.bake(extra_context=ANSWER_SETS[answer_set])
+            assert result.exit_code == 0, result.exception
+            baked[answer_set] = Path(result.project_path)
+        return baked[answer_set]
+
+    yield _bake

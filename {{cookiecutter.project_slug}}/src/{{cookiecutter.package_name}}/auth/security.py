@@ -1,0 +1,70 @@
+"""Password hashing (Argon2id), access tokens (JWT) and opaque refresh tokens."""
+
+import asyncio
+import hashlib
+import secrets
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import jwt
+from pwdlib import PasswordHash
+from pwdlib.hashers.argon2 import Argon2Hasher
+
+from ..config import Settings
+
+ALGORITHM = "HS256"
+
+password_hash = PasswordHash((Argon2Hasher(),))
+# Verified against when the e-mail is unknown, so both paths cost the same time.
+_DUMMY_HASH = password_hash.hash(secrets.token_urlsafe(16))
+
+
+# Argon2 is deliberately slow; it runs in a worker thread so the event loop stays free.
+async def hash_password(password: str) -> str:
+    return await asyncio.to_thread(password_hash.hash, password)
+
+
+async def verify_password(password: str, hashed: str | None) -> bool:
+    if hashed is None:
+        await asyncio.to_thread(password_hash.verify, password, _DUMMY_HASH)
+        return False
+    return await asyncio.to_thread(password_hash.verify, password, hashed)
+
+
+def create_access_token(*, user_id: uuid.UUID, settings: Settings) -> str:
+    now = datetime.now(UTC)
+    claims = {
+        "sub": str(user_id),
+        "iat": now,
+        "exp": now + timedelta(seconds=settings.access_token_ttl_seconds),
+        "type": "access",
+    }
+    return jwt.encode(
+        claims, settings.secret_key.get_secret_value(), algorithm=ALGORITHM
+    )
+
+
+def decode_access_token(token: str, *, settings: Settings) -> uuid.UUID | None:
+    """Return the user id of a valid access token, else None."""
+    try:
+        claims = jwt.decode(
+            token,
+            settings.secret_key.get_secret_value(),
+            algorithms=[ALGORITHM],
+            options={"require": ["exp", "iat", "sub"]},
+        )
+        if claims.get("type") != "access":
+            return None
+        return uuid.UUID(claims["sub"])
+    except (jwt.InvalidTokenError, ValueError):
+        return None
+
+
+def new_refresh_token() -> tuple[str, str]:
+    """Return a fresh opaque refresh token and the digest to store."""
+    token = secrets.token_urlsafe(32)
+    return token, hash_refresh_token(token)
+
+
+def hash_refresh_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()

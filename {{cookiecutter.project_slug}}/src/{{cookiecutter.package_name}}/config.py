@@ -1,0 +1,63 @@
+"""Application settings, read once from the environment (and `.env` in development)."""
+
+from functools import lru_cache
+from typing import Annotated, Literal
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+PLACEHOLDER_SECRET = "change-me"  # noqa: S105 - the value production refuses
+MIN_SECRET_LENGTH = 32
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    app_env: Literal["development", "test", "production"] = "development"
+    # Required: a service must never guess which database it writes to.
+    database_url: str
+    db_pool_size: int = Field(default=10, ge=1)
+    db_max_overflow: int = Field(default=5, ge=0)
+    secret_key: SecretStr = SecretStr(PLACEHOLDER_SECRET)
+    access_token_ttl_seconds: int = Field(default=15 * 60, ge=60)
+    refresh_token_ttl_seconds: int = Field(default=14 * 24 * 3600, ge=3600)
+    cors_origins: Annotated[list[str], NoDecode] = []
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    workers: int = Field(default=1, ge=1)
+
+    @field_validator("database_url")
+    @classmethod
+    def _require_asyncpg(cls, value: str) -> str:
+        if value.startswith(("postgresql://", "postgres://")):
+            return "postgresql+asyncpg://" + value.split("://", 1)[1]
+        if not value.startswith("postgresql+asyncpg://"):
+            msg = f"DATABASE_URL must be a postgresql:// URL, got {value.split('://', 1)[0]}://"
+            raise ValueError(msg)
+        return value
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [origin.strip() for origin in value.split(",") if origin.strip()]
+        return value
+
+    @model_validator(mode="after")
+    def _refuse_weak_secret_in_production(self) -> "Settings":
+        secret = self.secret_key.get_secret_value()
+        if self.app_env == "production" and (
+            secret == PLACEHOLDER_SECRET or len(secret) < MIN_SECRET_LENGTH
+        ):
+            msg = (
+                "SECRET_KEY must be a random value of at least "
+                f"{MIN_SECRET_LENGTH} characters when APP_ENV=production"
+            )
+            raise ValueError(msg)
+        return self
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,39 @@
+import asyncio
+from http import HTTPStatus
+
+from fastapi import APIRouter, Request
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from ..exceptions import ProblemError
+
+router = APIRouter(prefix="/health", tags=["health"])
+
+READINESS_TIMEOUT_SECONDS = 2
+
+
+class DependencyUnavailableError(ProblemError):
+    status = HTTPStatus.SERVICE_UNAVAILABLE
+
+
+@router.get("/live")
+async def live() -> dict[str, str]:
+    """The process is up and serving requests."""
+    return {"status": "ok"}
+
+
+@router.get(
+    "/ready",
+    responses={HTTPStatus.SERVICE_UNAVAILABLE: {"description": "The database is down"}},
+)
+async def ready(request: Request) -> dict[str, str]:
+    """The service can do its work: the database answers."""
+    engine: AsyncEngine = request.app.state.engine
+    try:
+        async with asyncio.timeout(READINESS_TIMEOUT_SECONDS):
+            async with engine.connect() as connection:
+                await connection.scalar(text("SELECT 1"))
+    except Exception as exc:
+        msg = f"Database unreachable: {type(exc).__name__}."
+        raise DependencyUnavailableError(msg) from exc
+    return {"status": "ok"}

@@ -1,0 +1,136 @@
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, Request, Response, status
+from fastapi.responses import JSONResponse
+
+from .. import idempotency
+from ..auth.dependencies import CurrentUser
+from ..database import SessionDep
+from ..exceptions import BadRequestError
+from ..pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from . import service
+from .dependencies import ItemDep
+from .models import Item
+from .schemas import ItemCreate, ItemPage, ItemRead, ItemUpdate
+
+router = APIRouter(prefix="/items", tags=["items"])
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        max_length=255,
+        description="Retries with the same key and body return the first response.",
+    ),
+]
+IfMatch = Annotated[
+    str | None,
+    Header(alias="If-Match", description="The ETag of the item you last read."),
+]
+
+
+def etag(item: Item) -> str:
+    return f'"{item.version}"'
+
+
+def parse_if_match(value: str | None) -> int | None:
+    if value is None or value.strip() == "*":
+        return None
+    try:
+        return int(value.strip().removeprefix("W/").strip('"'))
+    except ValueError as exc:
+        msg = f"If-Match must be an ETag returned by this API, got {value!r}."
+        raise BadRequestError(msg) from exc
+
+
+@router.get("")
+async def list_items(
+    user: CurrentUser,
+    session: SessionDep,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
+    cursor: Annotated[str | None, Query(max_length=512)] = None,
+) -> ItemPage:
+    """List your items, newest first, one page at a time."""
+    items, next_cursor = await service.list_page(
+        session=session, owner_id=user.id, limit=limit, cursor=cursor
+    )
+    return ItemPage(
+        items=[ItemRead.model_validate(item) for item in items],
+        next_cursor=next_cursor,
+    )
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=ItemRead)
+async def create_item(
+    body: ItemCreate,
+    request: Request,
+    user: CurrentUser,
+    session: SessionDep,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Create an item; send an `Idempotency-Key` to make retries safe."""
+    request_hash = idempotency.fingerprint(body.model_dump_json().encode())
+    if idempotency_key is not None:
+        replay = await idempotency.find_replay(
+            session=session,
+            user_id=user.id,
+            key=idempotency_key,
+            request_hash=request_hash,
+        )
+        if replay is not None:
+            return JSONResponse(
+                replay.response_body,
+                status_code=replay.status_code,
+                headers={"Idempotent-Replayed": "true"},
+            )
+    item = await service.create(session=session, owner_id=user.id, data=body)
+    content = ItemRead.model_validate(item).model_dump(mode="json")
+    if idempotency_key is not None:
+        await idempotency.remember(
+            session=session,
+            user_id=user.id,
+            key=idempotency_key,
+            request_hash=request_hash,
+            status_code=status.HTTP_201_CREATED,
+            response_body=content,
+        )
+    return JSONResponse(
+        content,
+        status_code=status.HTTP_201_CREATED,
+        headers={
+            "ETag": etag(item),
+            "Location": str(request.url_for("read_item", item_id=item.id)),
+        },
+    )
+
+
+@router.get("/{item_id}", response_model=ItemRead)
+async def read_item(item: ItemDep, response: Response) -> Item:
+    """Return one of your items with its `ETag`."""
+    response.headers["ETag"] = etag(item)
+    return item
+
+
+@router.patch("/{item_id}", response_model=ItemRead)
+async def update_item(
+    item: ItemDep,
+    body: ItemUpdate,
+    session: SessionDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> Item:
+    """Change some fields of an item; send `If-Match` to avoid lost updates."""
+    updated = await service.update(
+        session=session,
+        item=item,
+        data=body,
+        expected_version=parse_if_match(if_match),
+    )
+    response.headers["ETag"] = etag(updated)
+    return updated
+
+
+@router.delete("/{item_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_item(item: ItemDep, session: SessionDep) -> None:
+    """Delete one of your items."""
+    await service.delete(session=session, item=item)

@@ -1,0 +1,56 @@
+"""Application factory."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib.metadata import version
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from .api import api_router
+from .config import Settings, get_settings
+from .database import create_engine, create_sessionmaker
+from .exceptions import register_exception_handlers
+from .health.router import router as health_router
+from .middleware import RequestContextMiddleware
+from .observability import configure_logging
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    engine = create_engine(app.state.settings)
+    app.state.engine = engine
+    app.state.sessionmaker = create_sessionmaker(engine)
+    try:
+        yield
+    finally:
+        await engine.dispose()
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    configure_logging(settings.log_level)
+    is_production = settings.app_env == "production"
+    app = FastAPI(
+        title={{ cookiecutter.project_name|py_str }},
+        description={{ cookiecutter.description|py_str }},
+        version=version("{{ cookiecutter.project_slug }}"),
+        lifespan=lifespan,
+        # The schema stays available to clients and the load tester; the UIs do not.
+        docs_url=None if is_production else "/docs",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    register_exception_handlers(app)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["*"],
+            allow_headers=["*"],
+            expose_headers=["ETag", "Location", "X-Request-ID"],
+        )
+    app.add_middleware(RequestContextMiddleware)
+    app.include_router(health_router)
+    app.include_router(api_router)
+    return app

@@ -1,0 +1,80 @@
+"""Request context: an id per request, the access log, and a last-resort 500."""
+
+import logging
+import re
+import time
+import uuid
+from http import HTTPStatus
+
+from starlette.requests import Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from .exceptions import problem_response
+from .observability import request_id_var
+
+REQUEST_ID_HEADER = "x-request-id"
+# A caller-supplied id is kept only if it cannot inject anything into logs.
+_SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
+
+logger = logging.getLogger(__name__)
+access_logger = logging.getLogger(f"{__name__}.access")
+
+
+class RequestContextMiddleware:
+    """Tag each request with an id (kept from `X-Request-ID` if safe) and log it.
+
+    Unhandled errors are turned into a problem document here, inside the request
+    context, so even a 500 carries its request id and never a traceback.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        request_id = _incoming_request_id(scope) or uuid.uuid4().hex
+        token = request_id_var.set(request_id)
+        started = time.perf_counter()
+        status: int | None = None  # set once the response has started
+
+        async def send_with_request_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = list(message.get("headers", []))
+                headers.append((REQUEST_ID_HEADER.encode(), request_id.encode()))
+                message["headers"] = headers
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_request_id)
+        except Exception:
+            logger.exception("unhandled error")
+            if status is not None:
+                raise
+            response = problem_response(
+                Request(scope), HTTPStatus.INTERNAL_SERVER_ERROR
+            )
+            await response(scope, receive, send_with_request_id)
+        finally:
+            access_logger.info(
+                "request",
+                extra={
+                    "method": scope["method"],
+                    "path": scope["path"],
+                    "status": status or HTTPStatus.INTERNAL_SERVER_ERROR,
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                },
+            )
+            request_id_var.reset(token)
+
+
+def _incoming_request_id(scope: Scope) -> str | None:
+    for name, value in scope["headers"]:
+        if name == REQUEST_ID_HEADER.encode():
+            candidate: str = value.decode("latin-1")
+            return candidate if _SAFE_REQUEST_ID.match(candidate) else None
+    return None

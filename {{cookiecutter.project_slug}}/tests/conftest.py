@@ -1,0 +1,117 @@
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import pytest
+from alembic import command
+from alembic.config import Config
+from fastapi import FastAPI
+from httpx import ASGITransport, AsyncClient
+from pydantic import SecretStr
+from sqlalchemy import text
+from sqlalchemy.engine import URL, Connection
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from {{ cookiecutter.package_name }}.config import Settings
+from {{ cookiecutter.package_name }}.main import create_app
+from {{ cookiecutter.package_name }}.models_registry import Base
+
+from tests.database import create_database, drop_database, postgres_server
+
+PASSWORD = "correct horse battery staple"
+
+
+def alembic_config() -> Config:
+    return Config("alembic.ini")
+
+
+def upgrade(connection: Connection, revision: str = "head") -> None:
+    config = alembic_config()
+    config.attributes["connection"] = connection
+    command.upgrade(config, revision)
+
+
+def downgrade(connection: Connection, revision: str) -> None:
+    config = alembic_config()
+    config.attributes["connection"] = connection
+    command.downgrade(config, revision)
+
+
+def settings_for(database_url: URL) -> Settings:
+    return Settings(
+        _env_file=None,
+        app_env="test",
+        database_url=database_url.render_as_string(hide_password=False),
+        secret_key=SecretStr("test-secret-key-that-is-long-enough"),
+    )
+
+
+@pytest.fixture(scope="session")
+def server_url() -> Iterator[URL]:
+    with postgres_server() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+async def database_url(server_url: URL) -> AsyncIterator[URL]:
+    """A database of this run's own, with the schema built by the migrations."""
+    url = await create_database(server_url, "test_{{ cookiecutter.package_name }}")
+    engine = create_async_engine(url)
+    try:
+        async with engine.begin() as connection:
+            await connection.run_sync(upgrade)
+        yield url
+    finally:
+        await engine.dispose()
+        await drop_database(server_url, url)
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: URL) -> Settings:
+    return settings_for(database_url)
+
+
+@pytest.fixture(scope="session")
+async def app(settings: Settings) -> AsyncIterator[FastAPI]:
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        yield app
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[AsyncClient]:
+    transport = ASGITransport(app=app)
+    async with AsyncClient(transport=transport, base_url="http://test") as client:
+        yield client
+    # Each test starts from empty tables, whatever it committed.
+    engine: AsyncEngine = app.state.engine
+    tables = ", ".join(table.name for table in Base.metadata.sorted_tables)
+    async with engine.begin() as connection:
+        await connection.execute(text(f"TRUNCATE {tables} CASCADE"))
+
+
+async def register(client: AsyncClient, email: str = "ada@example.com") -> None:
+    response = await client.post(
+        "/api/v1/auth/register", json={"email": email, "password": PASSWORD}
+    )
+    assert response.status_code == 201, response.text
+
+
+async def login(client: AsyncClient, email: str = "ada@example.com") -> dict[str, Any]:
+    response = await client.post(
+        "/api/v1/auth/token", data={"username": email, "password": PASSWORD}
+    )
+    assert response.status_code == 200, response.text
+    tokens: dict[str, Any] = response.json()
+    return tokens
+
+
+@pytest.fixture
+async def tokens(client: AsyncClient) -> dict[str, Any]:
+    """A registered, logged-in user's token pair."""
+    await register(client)
+    return await login(client)
+
+
+@pytest.fixture
+def auth_headers(tokens: dict[str, Any]) -> dict[str, str]:
+    return {"Authorization": f"Bearer {tokens['access_token']}"}

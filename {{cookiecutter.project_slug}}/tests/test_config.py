@@ -1,0 +1,45 @@
+from typing import Any
+
+import pytest
+from pydantic import SecretStr, ValidationError
+
+from {{ cookiecutter.package_name }}.config import Settings
+
+
+def make(**values: Any) -> Settings:
+    values.setdefault("database_url", "postgresql://app@db:5432/app")
+    return Settings(_env_file=None, **values)
+
+
+def test_database_url_is_required() -> None:
+    with pytest.raises(ValidationError, match="database_url"):
+        Settings(_env_file=None)
+
+
+def test_plain_postgresql_urls_use_asyncpg() -> None:
+    settings = make(database_url="postgresql://app@db:5432/app")
+
+    assert settings.database_url == "postgresql+asyncpg://app@db:5432/app"
+
+
+def test_other_databases_are_refused() -> None:
+    with pytest.raises(ValidationError, match="DATABASE_URL must be a postgresql://"):
+        make(database_url="mysql://app@db/app")
+
+
+def test_cors_origins_are_comma_separated() -> None:
+    settings = make(cors_origins="https://a.example, https://b.example")
+
+    assert settings.cors_origins == ["https://a.example", "https://b.example"]
+
+
+@pytest.mark.parametrize("secret", ["change-me", "too-short"])
+def test_production_refuses_a_weak_secret(secret: str) -> None:
+    with pytest.raises(ValidationError, match="SECRET_KEY must be a random value"):
+        make(app_env="production", secret_key=SecretStr(secret))
+
+
+def test_production_accepts_a_strong_secret() -> None:
+    settings = make(app_env="production", secret_key=SecretStr("s" * 32))
+
+    assert settings.app_env == "production"

@@ -1,0 +1,57 @@
+from fastapi import FastAPI
+from httpx import ASGITransport, AsyncClient
+
+from {{ cookiecutter.package_name }}.config import Settings
+from {{ cookiecutter.package_name }}.main import create_app
+
+
+async def test_unknown_route_is_a_problem_document(client: AsyncClient) -> None:
+    response = await client.get("/nowhere")
+
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/problem+json"
+    body = response.json()
+    assert body["status"] == 404
+    assert body["title"] == "Not Found"
+    assert body["instance"] == "/nowhere"
+    assert body["request_id"] == response.headers["x-request-id"]
+
+
+async def test_request_id_is_kept_when_safe(client: AsyncClient) -> None:
+    response = await client.get("/health/live", headers={"X-Request-ID": "abc-123"})
+
+    assert response.headers["x-request-id"] == "abc-123"
+
+
+async def test_request_id_is_replaced_when_unsafe(client: AsyncClient) -> None:
+    response = await client.get("/health/live", headers={"X-Request-ID": "a b\tc"})
+
+    assert response.headers["x-request-id"] != "a b\tc"
+    assert len(response.headers["x-request-id"]) == 32
+
+
+async def test_validation_errors_list_each_field(client: AsyncClient) -> None:
+    response = await client.post("/api/v1/auth/register", json={"email": "nope"})
+
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+    fields = {tuple(error["loc"]) for error in response.json()["errors"]}
+    assert fields == {("body", "email"), ("body", "password")}
+
+
+async def test_unhandled_error_is_a_500_without_traceback(settings: Settings) -> None:
+    app: FastAPI = create_app(settings)
+
+    @app.get("/boom")
+    async def boom() -> None:
+        msg = "secret internal detail"
+        raise RuntimeError(msg)
+
+    transport = ASGITransport(app=app)
+    async with AsyncClient(transport=transport, base_url="http://test") as client:
+        response = await client.get("/boom")
+
+    assert response.status_code == 500
+    assert response.headers["content-type"] == "application/problem+json"
+    assert "secret internal detail" not in response.text
+    assert response.json()["request_id"] == response.headers["x-request-id"]
