@@ -4,6 +4,8 @@ PYTHON ?= python3
 UV := .venv/bin/uv
 # Both cores: bakes and generated test suites run in parallel.
 WORKERS ?= 2
+# The generated project is linted by the tests, after baking.
+LINTED := hooks tests local_extensions.py
 
 .PHONY: test lint bake clean
 
@@ -19,8 +21,8 @@ test: .venv/.synced ## Run the template's test suite (bakes and runs generated s
 	$(UV) run --locked pytest -n $(WORKERS) --dist loadgroup
 
 lint: .venv/.synced ## Lint the template's own code
-	$(UV) run --locked ruff check .
-	$(UV) run --locked ruff format --check .
+	$(UV) run --locked ruff check $(LINTED)
+	$(UV) run --locked ruff format --check $(LINTED)
 	$(UV) run --locked mypy
 
 bake: .venv/.synced ## Bake the defaults into ./build

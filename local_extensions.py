@@ -15,5 +15,7 @@ def toml_str(value: str) -> str:
 def py_str(value: str) -> str:
     """Render a Python string literal with the quotes ruff format would choose."""
     if '"' in value and "'" not in value:
-        return "'" + json.dumps(value, ensure_ascii=False)[1:-1].replace('\\"', '"') + "'"
+        return (
+            "'" + json.dumps(value, ensure_ascii=False)[1:-1].replace('\\"', '"') + "'"
+        )
     return json.dumps(value, ensure_ascii=False)

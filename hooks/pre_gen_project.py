@@ -4,6 +4,7 @@ Each validate_* function returns an error message or None; main() prints every
 error as `ERROR: <option> (<value>): <what is allowed>` and exits 1.
 """
 
+import json
 import keyword
 import re
 import sys
@@ -24,7 +25,11 @@ def has_control_characters(value: str) -> bool:
 
 
 def validate_project_name(value: str) -> str | None:
-    if not value.strip() or len(value) > MAX_NAME_LENGTH or has_control_characters(value):
+    if (
+        not value.strip()
+        or len(value) > MAX_NAME_LENGTH
+        or has_control_characters(value)
+    ):
         return f"1 to {MAX_NAME_LENGTH} printable characters on one line"
     if not any(char.isalpha() for char in value):
         return "must contain at least one letter"
@@ -60,7 +65,11 @@ def validate_description(value: str) -> str | None:
 
 
 def validate_author_name(value: str) -> str | None:
-    if not value.strip() or len(value) > MAX_NAME_LENGTH or has_control_characters(value):
+    if (
+        not value.strip()
+        or len(value) > MAX_NAME_LENGTH
+        or has_control_characters(value)
+    ):
         return f"1 to {MAX_NAME_LENGTH} printable characters on one line"
     return None
 
@@ -100,16 +109,6 @@ def main(answers: dict[str, str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(
-        main(
-            {
-                "project_name": {{ cookiecutter.project_name|py_str }},
-                "project_slug": {{ cookiecutter.project_slug|py_str }},
-                "package_name": {{ cookiecutter.package_name|py_str }},
-                "description": {{ cookiecutter.description|py_str }},
-                "author_name": {{ cookiecutter.author_name|py_str }},
-                "author_email": {{ cookiecutter.author_email|py_str }},
-                "python_version": {{ cookiecutter.python_version|py_str }},
-            }
-        )
-    )
+    # Rendered by cookiecutter: tojson escapes quotes, so the raw literal stays intact.
+    answers = json.loads(r"""{{ cookiecutter | tojson }}""")
+    sys.exit(main({option: answers[option] for option in VALIDATORS}))

@@ -4,7 +4,7 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -54,13 +54,16 @@ def subprocess_env(**extra: str) -> dict[str, str]:
 
 
 def run(
-    args: list[str], cwd: Path, timeout: float = 600, **env: str
+    args: list[str],
+    cwd: Path,
+    env: dict[str, str] | None = None,
+    timeout: float = 600,
 ) -> subprocess.CompletedProcess[str]:
     """Run a command; on failure show its output in the test report."""
     result = subprocess.run(
         args,
         cwd=cwd,
-        env=subprocess_env(**env),
+        env=subprocess_env(**(env or {})),
         capture_output=True,
         text=True,
         timeout=timeout,
@@ -74,7 +77,7 @@ def run(
 
 
 @pytest.fixture(scope="session")
-def bake(cookies_session: Any) -> Iterator[Callable[[str], Path]]:
+def bake(cookies_session: Any) -> Callable[[str], Path]:
     """Bake an answer set once per session and return the project directory."""
     baked: dict[str, Path] = {}
 
@@ -85,4 +88,4 @@ def bake(cookies_session: Any) -> Iterator[Callable[[str], Path]]:
             baked[answer_set] = Path(result.project_path)
         return baked[answer_set]
 
-    yield _bake
+    return _bake

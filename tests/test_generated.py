@@ -39,7 +39,9 @@ def by_answer_set() -> list[object]:
 
 
 @pytest.mark.parametrize("answer_set", by_answer_set())
-def test_generated_checks_pass(installed: Callable[[str], Path], answer_set: str) -> None:
+def test_generated_checks_pass(
+    installed: Callable[[str], Path], answer_set: str
+) -> None:
     project = installed(answer_set)
 
     run(["make", "check"], cwd=project)
@@ -48,7 +50,9 @@ def test_generated_checks_pass(installed: Callable[[str], Path], answer_set: str
 @pytest.fixture
 def fresh_database() -> Iterator[str]:
     name = f"quickstart_{uuid.uuid4().hex[:12]}"
-    run(["psql", f"{POSTGRES}/postgres", "-qc", f'CREATE DATABASE "{name}"'], cwd=Path())
+    run(
+        ["psql", f"{POSTGRES}/postgres", "-qc", f'CREATE DATABASE "{name}"'], cwd=Path()
+    )
     yield f"{POSTGRES}/{name}"
     run(
         ["psql", f"{POSTGRES}/postgres", "-qc", f'DROP DATABASE "{name}" WITH (FORCE)'],
@@ -76,7 +80,7 @@ def test_quick_start_serves_the_api(
     (project / ".env").write_text((project / ".env.example").read_text())
     database_env = {"DATABASE_URL": fresh_database, "PORT": "8765"}
 
-    run(["make", "migrate"], cwd=project, **database_env)
+    run(["make", "migrate"], cwd=project, env=database_env)
     server = subprocess.Popen(
         ["make", "run"],
         cwd=project,
@@ -98,11 +102,17 @@ def exercise_api_contract(base: str) -> None:
         assert api.post("/auth/register", json=credentials).status_code == 201
         tokens = api.post(
             "/auth/token",
-            data={"username": credentials["email"], "password": credentials["password"]},
+            data={
+                "username": credentials["email"],
+                "password": credentials["password"],
+            },
         ).json()
         headers = {"Authorization": f"Bearer {tokens['access_token']}"}
 
-        assert api.get("/users/me", headers=headers).json()["email"] == credentials["email"]
+        assert (
+            api.get("/users/me", headers=headers).json()["email"]
+            == credentials["email"]
+        )
         created = api.post(
             "/items",
             json={"name": "first"},
@@ -130,5 +140,5 @@ def test_generated_suite_runs_on_embedded_postgres(
     run(
         ["uv", "run", "pytest", "-p", "no:cacheprovider", "tests/test_migrations.py"],
         cwd=project,
-        TEST_POSTGRES="embedded",
+        env={"TEST_POSTGRES": "embedded"},
     )

@@ -64,7 +64,9 @@ def test_refuses_an_unsupported_python_version(tmp_path: Path) -> None:
     assert list((tmp_path / "out").iterdir()) == []
 
 
-def bake_cli(tmp_path: Path, answers: dict[str, str]) -> subprocess.CompletedProcess[str]:
+def bake_cli(
+    tmp_path: Path, answers: dict[str, str]
+) -> subprocess.CompletedProcess[str]:
     out = tmp_path / "out"
     out.mkdir()
     return subprocess.run(
