@@ -43,8 +43,14 @@ def test_generated_checks_pass(
     installed: Callable[[str], Path], answer_set: str
 ) -> None:
     project = installed(answer_set)
+    expected_python = ANSWER_SETS[answer_set].get("python_version", "3.12")
 
     run(["make", "check"], cwd=project)
+    interpreter = run(
+        [".venv/bin/python", "-c", "import platform; print(platform.python_version())"],
+        cwd=project,
+    )
+    assert interpreter.stdout.startswith(f"{expected_python}.")
 
 
 @pytest.fixture

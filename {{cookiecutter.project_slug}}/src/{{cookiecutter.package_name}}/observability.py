@@ -6,7 +6,14 @@ from contextvars import ContextVar
 from datetime import UTC, datetime
 
 request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
-_RECORD_ATTRIBUTES = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
+
+# Standard LogRecord fields, and uvicorn's terminal-only duplicate of the message.
+_NOT_EXTRA = set(vars(logging.makeLogRecord({}))) | {
+    "message",
+    "asctime",
+    "taskName",
+    "color_message",
+}
 
 
 class JsonFormatter(logging.Formatter):
@@ -21,9 +28,7 @@ class JsonFormatter(logging.Formatter):
             "request_id": request_id_var.get(),
         }
         entry.update(
-            (key, value)
-            for key, value in vars(record).items()
-            if key not in _RECORD_ATTRIBUTES
+            (key, value) for key, value in vars(record).items() if key not in _NOT_EXTRA
         )
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)

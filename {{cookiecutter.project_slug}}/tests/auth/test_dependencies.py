@@ -8,7 +8,11 @@ from httpx import AsyncClient
 from {{ cookiecutter.package_name }}.config import Settings
 
 
-def forge(settings: Settings, **overrides: object) -> str:
+def forge(
+    settings: Settings,
+    overrides: dict[str, object] | None = None,
+    key: str | None = None,
+) -> str:
     now = datetime.now(UTC)
     claims: dict[str, object] = {
         "sub": str(uuid.uuid4()),
@@ -16,8 +20,8 @@ def forge(settings: Settings, **overrides: object) -> str:
         "exp": now + timedelta(minutes=5),
         "type": "access",
     }
-    claims.update(overrides)
-    return jwt.encode(claims, settings.secret_key.get_secret_value(), "HS256")
+    claims.update(overrides or {})
+    return jwt.encode(claims, key or settings.secret_key.get_secret_value(), "HS256")
 
 
 async def test_missing_token_is_refused(client: AsyncClient) -> None:
@@ -39,7 +43,7 @@ async def test_missing_token_is_refused(client: AsyncClient) -> None:
 async def test_invalid_token_is_refused(
     client: AsyncClient, settings: Settings, overrides: dict[str, object]
 ) -> None:
-    token = forge(settings, **overrides)
+    token = forge(settings, overrides)
 
     response = await client.get(
         "/api/v1/users/me", headers={"Authorization": f"Bearer {token}"}
@@ -48,8 +52,10 @@ async def test_invalid_token_is_refused(
     assert response.status_code == 401
 
 
-async def test_token_signed_with_another_key_is_refused(client: AsyncClient) -> None:
-    token = jwt.encode({"sub": str(uuid.uuid4())}, "x" * 32, "HS256")
+async def test_token_signed_with_another_key_is_refused(
+    client: AsyncClient, settings: Settings
+) -> None:
+    token = forge(settings, key="another-key-that-is-long-enough-too")
 
     response = await client.get(
         "/api/v1/users/me", headers={"Authorization": f"Bearer {token}"}
