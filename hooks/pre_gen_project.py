@@ -16,6 +16,8 @@ EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 SUPPORTED_PYTHONS = ("3.11", "3.12", "3.13")
 MAX_NAME_LENGTH = 80
 MAX_DESCRIPTION_LENGTH = 200
+# Kubernetes names are at most 63 characters; the migration Job adds "-migrate".
+MAX_SLUG_LENGTH = 55
 # Longer names would make import lines wrap differently from the template's.
 MAX_PACKAGE_LENGTH = 32
 
@@ -37,11 +39,13 @@ def validate_project_name(value: str) -> str | None:
 
 
 def validate_project_slug(value: str) -> str | None:
-    if not SLUG.match(value) or len(value) > MAX_NAME_LENGTH:
+    if not SLUG.match(value):
         return (
             "lowercase ASCII letters, digits and single hyphens, starting with a letter"
             " (e.g. payments-service)"
         )
+    if len(value) > MAX_SLUG_LENGTH:
+        return f"at most {MAX_SLUG_LENGTH} characters"
     return None
 
 

@@ -28,6 +28,7 @@ INVALID = [
     ("project_slug", "Payments Service", "lowercase ASCII letters"),
     ("project_slug", "9lives", "starting with a letter"),
     ("project_slug", "double--hyphen", "single hyphens"),
+    ("project_slug", "s" * 56, "at most 55 characters"),
     ("package_name", "payments-service", "a Python identifier"),
     ("package_name", "import", "must not shadow"),
     ("package_name", "json", "must not shadow"),

@@ -1,0 +1,155 @@
+"""The generated container and delivery files pass the validators their users' CI would run.
+
+Every check is offline: validators use their bundled schemas and rules.
+"""
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.conftest import ANSWER_SETS, run
+
+K8S = Path("deploy", "k8s")
+WORKFLOW = Path(".github", "workflows", "ci.yml")
+# The UID the Dockerfile creates and Kubernetes is told to expect.
+APP_UID = 10001
+
+answer_sets = pytest.mark.parametrize("answer_set", list(ANSWER_SETS))
+
+
+def k8s_manifests(project: Path) -> list[Path]:
+    return sorted(
+        path
+        for path in (project / K8S).glob("*.yaml")
+        if path.name != "kustomization.yaml"
+    )
+
+
+def pod_specs(project: Path) -> list[dict[str, Any]]:
+    """The pod templates of the workloads: the Deployment and the migration Job."""
+    manifests = [yaml.safe_load(path.read_text()) for path in k8s_manifests(project)]
+    return [
+        manifest["spec"]["template"]["spec"]
+        for manifest in manifests
+        if manifest["kind"] in {"Deployment", "Job"}
+    ]
+
+
+@answer_sets
+def test_dockerfile_passes_hadolint(
+    bake: Callable[[str], Path], answer_set: str
+) -> None:
+    project = bake(answer_set)
+
+    run(["hadolint", "--failure-threshold", "style", "Dockerfile"], cwd=project)
+
+
+@answer_sets
+def test_compose_matches_the_compose_spec(
+    bake: Callable[[str], Path], answer_set: str
+) -> None:
+    project = bake(answer_set)
+
+    run(
+        ["check-jsonschema", "--builtin-schema", "vendor.compose-spec", "compose.yaml"],
+        cwd=project,
+    )
+
+
+@answer_sets
+def test_workflow_matches_the_schema(
+    bake: Callable[[str], Path], answer_set: str
+) -> None:
+    project = bake(answer_set)
+
+    run(
+        [
+            "check-jsonschema",
+            "--builtin-schema",
+            "vendor.github-workflows",
+            str(WORKFLOW),
+        ],
+        cwd=project,
+    )
+
+
+@answer_sets
+def test_workflow_passes_actionlint(
+    bake: Callable[[str], Path], answer_set: str
+) -> None:
+    project = bake(answer_set)
+
+    run(["actionlint", "-no-color", str(WORKFLOW)], cwd=project)
+
+
+@answer_sets
+def test_workflow_passes_zizmor(bake: Callable[[str], Path], answer_set: str) -> None:
+    project = bake(answer_set)
+
+    run(["zizmor", "--offline", "--no-progress", str(WORKFLOW)], cwd=project)
+
+
+@answer_sets
+def test_k8s_manifests_are_strictly_valid(
+    bake: Callable[[str], Path], answer_set: str
+) -> None:
+    project = bake(answer_set)
+
+    run(
+        ["kubernetes-validate", "--strict", *map(str, k8s_manifests(project))],
+        cwd=project,
+    )
+
+
+@answer_sets
+def test_kustomization_lists_every_manifest(
+    bake: Callable[[str], Path], answer_set: str
+) -> None:
+    project = bake(answer_set)
+
+    kustomization = yaml.safe_load((project / K8S / "kustomization.yaml").read_text())
+
+    assert sorted(kustomization["resources"]) == [
+        path.name for path in k8s_manifests(project)
+    ]
+
+
+@answer_sets
+def test_kustomization_sets_every_image(
+    bake: Callable[[str], Path], answer_set: str
+) -> None:
+    project = bake(answer_set)
+
+    kustomization = yaml.safe_load((project / K8S / "kustomization.yaml").read_text())
+    images = {
+        container["image"]
+        for spec in pod_specs(project)
+        for container in spec["containers"]
+    }
+
+    assert images == {image["name"] for image in kustomization["images"]}
+
+
+@answer_sets
+def test_pods_run_as_the_image_user(
+    bake: Callable[[str], Path], answer_set: str
+) -> None:
+    project = bake(answer_set)
+
+    dockerfile = (project / "Dockerfile").read_text().splitlines()
+    users = [line.split()[1] for line in dockerfile if line.startswith("USER ")]
+    contexts = [spec["securityContext"] for spec in pod_specs(project)]
+
+    assert users[-1] == str(APP_UID)
+    assert len(contexts) == 2
+    assert {(c["runAsUser"], c["runAsNonRoot"]) for c in contexts} == {(APP_UID, True)}
+
+
+@answer_sets
+def test_yaml_passes_yamllint(bake: Callable[[str], Path], answer_set: str) -> None:
+    project = bake(answer_set)
+
+    run(["yamllint", "--strict", "."], cwd=project)
