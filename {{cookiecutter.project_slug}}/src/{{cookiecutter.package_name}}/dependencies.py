@@ -7,7 +7,8 @@ from fastapi import Depends, Request
 from .config import Settings
 
 
-def get_app_settings(request: Request) -> Settings:
+# async: FastAPI runs a plain `def` dependency in a worker thread, a hop per request.
+async def get_app_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 

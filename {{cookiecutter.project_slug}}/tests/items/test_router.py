@@ -3,6 +3,9 @@ import uuid
 import pytest
 from httpx import AsyncClient
 
+from {{ cookiecutter.package_name }}.auth import security
+from {{ cookiecutter.package_name }}.config import Settings
+
 from tests.conftest import login, register
 
 ITEMS = "/api/v1/items"
@@ -206,3 +209,15 @@ async def test_delete_removes_the_item(
 
     assert deleted.status_code == 204
     assert read.status_code == 404
+
+
+async def test_create_with_a_token_that_outlived_its_account_is_refused(
+    client: AsyncClient, settings: Settings
+) -> None:
+    orphan = security.create_access_token(user_id=uuid.uuid4(), settings=settings)
+
+    response = await client.post(
+        ITEMS, json={"name": "x"}, headers={"Authorization": f"Bearer {orphan}"}
+    )
+
+    assert response.status_code == 401

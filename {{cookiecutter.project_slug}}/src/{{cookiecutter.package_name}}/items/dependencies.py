@@ -3,22 +3,37 @@ from typing import Annotated
 
 from fastapi import Depends
 
-from ..auth.dependencies import CurrentUser
-from ..database import SessionDep
+from ..auth.dependencies import CurrentUserId
+from ..database import ReadConnectionDep, SessionDep
 from ..exceptions import NotFoundError
-from . import service
+from . import queries, service
 from .models import Item
+from .schemas import ItemRead
 
 
-async def get_owned_item(
-    item_id: uuid.UUID, user: CurrentUser, session: SessionDep
+async def get_owned_item_for_update(
+    item_id: uuid.UUID, user_id: CurrentUserId, session: SessionDep
 ) -> Item:
-    # Another owner's item is reported as missing, so ids leak nothing.
-    item = await service.get(session=session, owner_id=user.id, item_id=item_id)
+    item = await service.get(session=session, owner_id=user_id, item_id=item_id)
     if item is None:
-        msg = f"Item {item_id} does not exist."
-        raise NotFoundError(msg)
+        raise _not_found(item_id)
     return item
 
 
-ItemDep = Annotated[Item, Depends(get_owned_item)]
+async def get_owned_item(
+    item_id: uuid.UUID, user_id: CurrentUserId, connection: ReadConnectionDep
+) -> ItemRead:
+    item = await queries.get(connection=connection, owner_id=user_id, item_id=item_id)
+    if item is None:
+        raise _not_found(item_id)
+    return item
+
+
+def _not_found(item_id: uuid.UUID) -> NotFoundError:
+    # Another owner's item is reported as missing, so ids leak nothing.
+    return NotFoundError(f"Item {item_id} does not exist.")
+
+
+# An item to change, loaded into the session; and one to show, read with Core.
+ItemForUpdateDep = Annotated[Item, Depends(get_owned_item_for_update)]
+ItemDep = Annotated[ItemRead, Depends(get_owned_item)]

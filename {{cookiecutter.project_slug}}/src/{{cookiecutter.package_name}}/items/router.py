@@ -4,12 +4,12 @@ from fastapi import APIRouter, Header, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 
 from .. import idempotency
-from ..auth.dependencies import CurrentUser
-from ..database import SessionDep
+from ..auth.dependencies import CurrentUserId
+from ..database import ReadConnectionDep, SessionDep
 from ..exceptions import BadRequestError
 from ..pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
-from . import service
-from .dependencies import ItemDep
+from . import queries, service
+from .dependencies import ItemDep, ItemForUpdateDep
 from .models import Item
 from .schemas import ItemCreate, ItemPage, ItemRead, ItemUpdate
 
@@ -29,7 +29,7 @@ IfMatch = Annotated[
 ]
 
 
-def etag(item: Item) -> str:
+def etag(item: Item | ItemRead) -> str:
     return f'"{item.version}"'
 
 
@@ -45,18 +45,14 @@ def parse_if_match(value: str | None) -> int | None:
 
 @router.get("")
 async def list_items(
-    user: CurrentUser,
-    session: SessionDep,
+    user_id: CurrentUserId,
+    connection: ReadConnectionDep,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
     cursor: Annotated[str | None, Query(max_length=512)] = None,
 ) -> ItemPage:
     """List your items, newest first, one page at a time."""
-    items, next_cursor = await service.list_page(
-        session=session, owner_id=user.id, limit=limit, cursor=cursor
-    )
-    return ItemPage(
-        items=[ItemRead.model_validate(item) for item in items],
-        next_cursor=next_cursor,
+    return await queries.list_page(
+        connection=connection, owner_id=user_id, limit=limit, cursor=cursor
     )
 
 
@@ -64,7 +60,7 @@ async def list_items(
 async def create_item(
     body: ItemCreate,
     request: Request,
-    user: CurrentUser,
+    user_id: CurrentUserId,
     session: SessionDep,
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
@@ -73,7 +69,7 @@ async def create_item(
     if idempotency_key is not None:
         replay = await idempotency.find_replay(
             session=session,
-            user_id=user.id,
+            user_id=user_id,
             key=idempotency_key,
             request_hash=request_hash,
         )
@@ -83,12 +79,12 @@ async def create_item(
                 status_code=replay.status_code,
                 headers={"Idempotent-Replayed": "true"},
             )
-    item = await service.create(session=session, owner_id=user.id, data=body)
+    item = await service.create(session=session, owner_id=user_id, data=body)
     content = ItemRead.model_validate(item).model_dump(mode="json")
     if idempotency_key is not None:
         await idempotency.remember(
             session=session,
-            user_id=user.id,
+            user_id=user_id,
             key=idempotency_key,
             request_hash=request_hash,
             status_code=status.HTTP_201_CREATED,
@@ -104,8 +100,8 @@ async def create_item(
     )
 
 
-@router.get("/{item_id}", response_model=ItemRead)
-async def read_item(item: ItemDep, response: Response) -> Item:
+@router.get("/{item_id}")
+async def read_item(item: ItemDep, response: Response) -> ItemRead:
     """Return one of your items with its `ETag`."""
     response.headers["ETag"] = etag(item)
     return item
@@ -113,7 +109,7 @@ async def read_item(item: ItemDep, response: Response) -> Item:
 
 @router.patch("/{item_id}", response_model=ItemRead)
 async def update_item(
-    item: ItemDep,
+    item: ItemForUpdateDep,
     body: ItemUpdate,
     session: SessionDep,
     response: Response,
@@ -131,6 +127,6 @@ async def update_item(
 
 
 @router.delete("/{item_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_item(item: ItemDep, session: SessionDep) -> None:
+async def delete_item(item: ItemForUpdateDep, session: SessionDep) -> None:
     """Delete one of your items."""
     await service.delete(session=session, item=item)

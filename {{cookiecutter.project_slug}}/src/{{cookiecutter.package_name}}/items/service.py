@@ -1,11 +1,11 @@
 import uuid
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
-from ..exceptions import PreconditionFailedError
-from ..pagination import decode_cursor, encode_cursor
+from ..exceptions import PreconditionFailedError, UnauthorizedError
 from .models import Item
 from .schemas import ItemCreate, ItemUpdate
 
@@ -19,32 +19,18 @@ async def get(
     )
 
 
-async def list_page(
-    *, session: AsyncSession, owner_id: uuid.UUID, limit: int, cursor: str | None
-) -> tuple[list[Item], str | None]:
-    """Return one page of the owner's items, newest first, and the next cursor."""
-    query = select(Item).where(Item.owner_id == owner_id)
-    if cursor is not None:
-        query = query.where(tuple_(Item.created_at, Item.id) < decode_cursor(cursor))
-    # One extra row tells whether another page exists, without a count query.
-    rows = list(
-        await session.scalars(
-            query.order_by(Item.created_at.desc(), Item.id.desc()).limit(limit + 1)
-        )
-    )
-    if len(rows) <= limit:
-        return rows, None
-    last = rows[limit - 1]
-    return rows[:limit], encode_cursor(last.created_at, last.id)
-
-
 async def create(
     *, session: AsyncSession, owner_id: uuid.UUID, data: ItemCreate
 ) -> Item:
     """Create an item owned by this user."""
     item = Item(owner_id=owner_id, **data.model_dump())
     session.add(item)
-    await session.flush()
+    try:
+        await session.flush()
+    except IntegrityError as exc:
+        # Access tokens are checked without a lookup: one can outlive its account.
+        msg = "The account behind this token no longer exists."
+        raise UnauthorizedError(msg) from exc
     await session.refresh(item)
     return item
 

@@ -1,16 +1,9 @@
-import uuid
-
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..exceptions import ConflictError
 from .models import User
-
-
-async def get(*, session: AsyncSession, user_id: uuid.UUID) -> User | None:
-    """Return the user with this id, if any."""
-    return await session.get(User, user_id)
 
 
 async def get_by_email(*, session: AsyncSession, email: str) -> User | None:
