@@ -25,4 +25,9 @@ class Item(Base):
     created_at: Mapped[CreatedAt]
     updated_at: Mapped[UpdatedAt]
 
-    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - read by SQLAlchemy
+    # eager_defaults: server-side timestamps come back through RETURNING, not a
+    # second SELECT after each INSERT or UPDATE.
+    __mapper_args__ = {  # noqa: RUF012 - read by SQLAlchemy
+        "version_id_col": version,
+        "eager_defaults": True,
+    }

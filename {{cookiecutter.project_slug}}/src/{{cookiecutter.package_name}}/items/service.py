@@ -31,7 +31,6 @@ async def create(
         # Access tokens are checked without a lookup: one can outlive its account.
         msg = "The account behind this token no longer exists."
         raise UnauthorizedError(msg) from exc
-    await session.refresh(item)
     return item
 
 
@@ -49,7 +48,6 @@ async def update(
     except StaleDataError as exc:
         msg = f"Item {item.id} was changed by another request; fetch it again."
         raise PreconditionFailedError(msg) from exc
-    await session.refresh(item)
     return item
 
 
