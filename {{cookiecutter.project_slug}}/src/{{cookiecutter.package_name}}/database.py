@@ -62,7 +62,11 @@ async def get_read_connection(request: Request) -> AsyncIterator[AsyncConnection
         yield connection
 
 
+# scope="function": commit (and give the connection back) before the response is
+# sent, so a client never sees success for a transaction that then fails.
 # Writes: the ORM unit of work, in one transaction per request.
-SessionDep = Annotated[AsyncSession, Depends(get_session)]
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 # Reads: Core queries returning read models (see each domain's queries.py).
-ReadConnectionDep = Annotated[AsyncConnection, Depends(get_read_connection)]
+ReadConnectionDep = Annotated[
+    AsyncConnection, Depends(get_read_connection, scope="function")
+]
