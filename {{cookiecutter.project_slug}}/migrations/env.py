@@ -24,6 +24,15 @@ def database_url() -> str:
     return url or get_settings().database_url
 
 
+def run_migrations() -> None:
+    with context.begin_transaction():
+        # A migration waiting for a lock queues every query on that table behind
+        # it: give up after a few seconds instead, and retry the deploy. A
+        # revision that needs longer sets its own.
+        context.execute("SET lock_timeout = '5s'")
+        context.run_migrations()
+
+
 def run_migrations_offline() -> None:
     """Render SQL without a database (`alembic upgrade --sql`)."""
     context.configure(
@@ -32,16 +41,14 @@ def run_migrations_offline() -> None:
         literal_binds=True,
         compare_type=True,
     )
-    with context.begin_transaction():
-        context.run_migrations()
+    run_migrations()
 
 
 def do_run_migrations(connection: Connection) -> None:
     context.configure(
         connection=connection, target_metadata=target_metadata, compare_type=True
     )
-    with context.begin_transaction():
-        context.run_migrations()
+    run_migrations()
 
 
 async def run_migrations_online() -> None:

@@ -1,0 +1,109 @@
+"""Build Alembic projects from the corpus and run the tool on them like a user."""
+
+import json
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tests.conftest import subprocess_env
+
+CORPUS = Path(__file__).parent / "corpus"
+# The generated project's initial revision: the corpus revisions build on it.
+BASE_REVISION = "4580473df605"
+TOOL = Path("scripts") / "database_migration_tool.py"
+MARKER = re.compile(r"#\s*flagged as\s+(.+)$")
+CASE_FILE = "2026-12-02_case.py"
+SETUP_FILE = "2026-12-01_setup.py"
+
+Expected = set[tuple[str, int, str]]
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+
+    @property
+    def directory(self) -> Path:
+        return CORPUS / self.name
+
+    def variant(self, name: str) -> Path:
+        return self.directory / f"{name}.py.txt"
+
+    @property
+    def fixable(self) -> bool:
+        return self.variant("fixed").is_file()
+
+
+def cases() -> list[Case]:
+    return [Case(path.name) for path in sorted(CORPUS.iterdir()) if path.is_dir()]
+
+
+def build_project(service: Path, destination: Path, case: Case, variant: str) -> Path:
+    """The service's Alembic setup plus the case's revision(s) on top of it."""
+    destination.mkdir(parents=True, exist_ok=True)
+    shutil.copy(service / "alembic.ini", destination / "alembic.ini")
+    shutil.copytree(
+        service / "migrations",
+        destination / "migrations",
+        ignore=shutil.ignore_patterns("__pycache__"),
+    )
+    versions = destination / "migrations" / "versions"
+    if case.variant("setup").is_file():
+        shutil.copy(case.variant("setup"), versions / SETUP_FILE)
+    shutil.copy(case.variant(variant), versions / CASE_FILE)
+    return destination
+
+
+def expected_findings(project: Path) -> Expected:
+    """(file, line, rule) for each `# flagged as rule` comment: the next line."""
+    expected: Expected = set()
+    for path in sorted((project / "migrations" / "versions").glob("*.py")):
+        relative = str(path.relative_to(project))
+        for number, line in enumerate(path.read_text().splitlines(), start=1):
+            if match := MARKER.search(line):
+                for rule in match.group(1).split(","):
+                    expected.add((relative, number + 1, rule.strip()))
+    return expected
+
+
+@dataclass(frozen=True)
+class Run:
+    returncode: int
+    stdout: str
+    stderr: str
+
+    @property
+    def findings(self) -> list[dict[str, Any]]:
+        parsed: list[dict[str, Any]] = json.loads(self.stdout)
+        return parsed
+
+    def found(self) -> Expected:
+        return {(f["file"], f["line"], f["rule"]) for f in self.findings}
+
+    def describe(self) -> str:
+        return f"exit {self.returncode}\n--- stdout\n{self.stdout}\n--- stderr\n{self.stderr}"
+
+
+def run_tool(
+    service: Path, project: Path, *args: str, env: dict[str, str] | None = None
+) -> Run:
+    """`python scripts/database_migration_tool.py <project> ...` with the service's venv."""
+    # The tool is the service's own script, run by its own interpreter.
+    completed = subprocess.run(
+        [
+            str(service / ".venv" / "bin" / "python"),
+            str(service / TOOL),
+            str(project),
+            *args,
+        ],
+        cwd=project,
+        env=subprocess_env(**(env or {})),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    return Run(completed.returncode, completed.stdout, completed.stderr)

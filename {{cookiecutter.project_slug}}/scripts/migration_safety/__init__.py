@@ -1,0 +1,1 @@
+"""Migration safety for Alembic + PostgreSQL: render, lint, explain, fix."""
