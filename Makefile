@@ -5,7 +5,7 @@ UV := .venv/bin/uv
 # Both cores: bakes and generated test suites run in parallel.
 WORKERS ?= 2
 # The generated project is linted by the tests, after baking.
-LINTED := hooks tests local_extensions.py
+LINTED := hooks tests benchmarks local_extensions.py
 
 .PHONY: test lint bake clean
 

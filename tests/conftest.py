@@ -89,3 +89,18 @@ def bake(cookies_session: Any) -> Callable[[str], Path]:
         return baked[answer_set]
 
     return _bake
+
+
+@pytest.fixture(scope="session")
+def installed(bake: Callable[[str], Path]) -> Callable[[str], Path]:
+    """`make install` once per answer set, as a user does after baking."""
+    done: set[str] = set()
+
+    def _installed(answer_set: str) -> Path:
+        project = bake(answer_set)
+        if answer_set not in done:
+            run(["make", "install"], cwd=project)
+            done.add(answer_set)
+        return project
+
+    return _installed

@@ -19,8 +19,18 @@ BLANK_LINE_RUN = re.compile(r"\n\s*\n\s*\n\s*\n")
 answer_sets = pytest.mark.parametrize("answer_set", list(ANSWER_SETS))
 
 
+# What installing and running the project adds (other tests share the bake).
+NOT_BAKED = {".venv", "__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache"}
+
+
 def files(project: Path) -> list[Path]:
-    return [path for path in project.rglob("*") if path.is_file()]
+    return [
+        path
+        for path in project.rglob("*")
+        if path.is_file()
+        and not NOT_BAKED.intersection(path.relative_to(project).parts)
+        and path.name not in {".coverage", "uv.lock"}
+    ]
 
 
 @answer_sets

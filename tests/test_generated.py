@@ -16,21 +16,6 @@ from tests.conftest import ANSWER_SETS, run, subprocess_env
 POSTGRES = "postgresql://postgres@127.0.0.1:5432"
 
 
-@pytest.fixture(scope="session")
-def installed(bake: Callable[[str], Path]) -> Callable[[str], Path]:
-    """`make install` once per answer set."""
-    done: set[str] = set()
-
-    def _installed(answer_set: str) -> Path:
-        project = bake(answer_set)
-        if answer_set not in done:
-            run(["make", "install"], cwd=project)
-            done.add(answer_set)
-        return project
-
-    return _installed
-
-
 def by_answer_set() -> list[object]:
     # One xdist group per answer set: its bake and install happen on one worker.
     return [

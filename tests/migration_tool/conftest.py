@@ -7,14 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import run, subprocess_env
+from tests.conftest import subprocess_env
 
 
 @pytest.fixture(scope="session")
-def service(bake: Callable[[str], Path]) -> Path:
+def service(installed: Callable[[str], Path]) -> Path:
     """The default bake after `make install`, with a squawk binary in reach."""
-    project = bake("defaults")
-    run(["make", "install"], cwd=project)
+    project = installed("defaults")
     beside = project / ".venv" / "bin" / "squawk"
     on_path = shutil.which("squawk", path=subprocess_env()["PATH"])
     if not beside.is_file() and on_path is None:

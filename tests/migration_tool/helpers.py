@@ -41,7 +41,19 @@ def cases() -> list[Case]:
     return [Case(path.name) for path in sorted(CORPUS.iterdir()) if path.is_dir()]
 
 
-def build_project(service: Path, destination: Path, case: Case, variant: str) -> Path:
+# The service's env.py sets lock_timeout for every revision; this case is about
+# a project whose env.py does not.
+WITHOUT_ENV_TIMEOUT = "missing_lock_timeout"
+
+
+def build_project(
+    service: Path,
+    destination: Path,
+    case: Case,
+    variant: str,
+    *,
+    keep_env_timeout: bool = False,
+) -> Path:
     """The service's Alembic setup plus the case's revision(s) on top of it."""
     destination.mkdir(parents=True, exist_ok=True)
     shutil.copy(service / "alembic.ini", destination / "alembic.ini")
@@ -54,6 +66,12 @@ def build_project(service: Path, destination: Path, case: Case, variant: str) ->
     if case.variant("setup").is_file():
         shutil.copy(case.variant("setup"), versions / SETUP_FILE)
     shutil.copy(case.variant(variant), versions / CASE_FILE)
+    if case.name == WITHOUT_ENV_TIMEOUT and not keep_env_timeout:
+        env = destination / "migrations" / "env.py"
+        lines = env.read_text().splitlines(keepends=True)
+        env.write_text(
+            "".join(line for line in lines if "SET lock_timeout" not in line)
+        )
     return destination
 
 

@@ -15,6 +15,7 @@ from tests.conftest import run
 from tests.migration_tool.helpers import (
     CASE_FILE,
     CORPUS,
+    WITHOUT_ENV_TIMEOUT,
     Case,
     build_project,
     cases,
@@ -81,11 +82,6 @@ def test_unsafe_migration_is_flagged_at_its_line(
     service: Path, tmp_path: Path, case: Case
 ) -> None:
     project = build_project(service, tmp_path / "project", case, "unsafe")
-    if (
-        case.name == "missing_lock_timeout"
-        and "lock_timeout" in (project / "migrations" / "env.py").read_text()
-    ):
-        pytest.skip("env.py sets lock_timeout for every revision: nothing to flag")
 
     result = run_tool(service, project, "--format", "json")
 
@@ -168,3 +164,20 @@ def test_corpus_files_are_ruff_clean(service: Path, tmp_path: Path) -> None:
 
     run([ruff, "check", "--config", config, "."], cwd=tmp_path)
     run([ruff, "format", "--check", "--config", config, "."], cwd=tmp_path)
+
+
+@pytest.mark.xdist_group("defaults")
+def test_the_services_env_py_timeout_covers_every_revision(
+    service: Path, tmp_path: Path
+) -> None:
+    project = build_project(
+        service,
+        tmp_path / "project",
+        Case(WITHOUT_ENV_TIMEOUT),
+        "unsafe",
+        keep_env_timeout=True,
+    )
+
+    result = run_tool(service, project, "--format", "json")
+
+    assert "missing-lock-timeout" not in {f["rule"] for f in result.findings}
