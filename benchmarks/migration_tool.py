@@ -27,6 +27,9 @@ import time
 from pathlib import Path
 
 TEMPLATE = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(TEMPLATE))
+from tests.conftest import subprocess_env  # noqa: E402 - the template's own helpers
+
 BASE_REVISION = "4580473df605"
 HEADER = '''"""{doc}"""
 
@@ -52,33 +55,16 @@ def downgrade() -> None:
 '''
 
 
-def environment() -> dict[str, str]:
-    """A user's shell: uv and squawk from this venv on PATH, every pyenv Python."""
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in {"VIRTUAL_ENV", "PYTHONDONTWRITEBYTECODE"}
-    }
-    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
-    env["UV_PYTHON_DOWNLOADS"] = "never"
-    if pyenv := shutil.which("pyenv"):
-        versions = subprocess.run(  # noqa: S603 - pyenv as found on PATH
-            [pyenv, "versions", "--bare"], capture_output=True, text=True, check=True
-        ).stdout.split()
-        env["PYENV_VERSION"] = ":".join(versions)
-    return env
-
-
 def bake_and_install(workdir: Path) -> Path:
     from cookiecutter.main import cookiecutter
 
     service = Path(cookiecutter(str(TEMPLATE), no_input=True, output_dir=str(workdir)))
     make = shutil.which("make") or "make"
     # Our own make target in the service we just baked.
-    subprocess.run(  # noqa: S603
+    subprocess.run(
         [make, "install"],
         cwd=service,
-        env=environment(),
+        env=subprocess_env(),
         check=True,
         capture_output=True,
     )
@@ -168,10 +154,10 @@ def time_tool(
     for _ in range(runs):
         started = time.perf_counter()
         # The service's own interpreter running its own script.
-        done = subprocess.run(  # noqa: S603
+        done = subprocess.run(
             command,
             cwd=project,
-            env=environment(),
+            env=subprocess_env(),
             capture_output=True,
             text=True,
             check=False,

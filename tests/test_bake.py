@@ -12,8 +12,9 @@ import yaml
 
 from tests.conftest import ANSWER_SETS, run
 
-# GitHub Actions expressions (${{ … }}) are meant to be there.
-JINJA_RESIDUE = re.compile(r"(?<!\$)\{\{|\{%|%\}|\{#")
+# GitHub Actions expressions (${{ … }}) are meant to be there; a closing `%}` alone
+# is an f-string format spec ({share:.0%}), not Jinja.
+JINJA_RESIDUE = re.compile(r"(?<!\$)\{\{|\{%|\{#")
 BLANK_LINE_RUN = re.compile(r"\n\s*\n\s*\n\s*\n")
 
 answer_sets = pytest.mark.parametrize("answer_set", list(ANSWER_SETS))
