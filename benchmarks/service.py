@@ -63,6 +63,7 @@ class Target:
 @dataclass(frozen=True)
 class Measurement:
     rps: float
+    error_rate: float
     p50: float | None
     p99: float | None
     valid: bool
@@ -169,6 +170,7 @@ def load(
     summary = report["summary"]
     return Measurement(
         rps=summary["rps"],
+        error_rate=summary["error_rate"],
         p50=summary["latency_ms"].get("p50"),
         p99=summary["latency_ms"].get("p99"),
         valid=report["validity"]["valid"],
@@ -386,7 +388,7 @@ def main() -> None:
     )
     header = (
         f"{'route':<38} {'max req/s':>9} {'vs ceiling':>10} {'vs same work':>12}"
-        f" {'p50 ms':>7} {'p99 ms':>7}  validity"
+        f" {'p50 ms':>7} {'p99 ms':>7} {'errors':>6}  validity"
     )
     print(header)
     print("-" * len(header))
@@ -395,6 +397,7 @@ def main() -> None:
         print(
             f"{name:<38} {closed.rps:>9.0f} {closed.rps / ceiling_rps:>10.1%}"
             f" {closed.rps / same_work_rps:>12.1%} {fmt(fixed.p50):>7} {fmt(fixed.p99):>7}"
+            f" {max(closed.error_rate, fixed.error_rate):>6.1%}"
             f"  {'valid' if closed.valid and fixed.valid else 'INVALID: ' + '; '.join(notes)}"
         )
     print()
