@@ -26,13 +26,20 @@ def has_control_characters(value: str) -> bool:
     return any(unicodedata.category(char) == "Cc" for char in value)
 
 
-def validate_project_name(value: str) -> str | None:
+def validate_one_line(value: str) -> str | None:
+    """A name shown in metadata and docs: non-blank, short, one printable line."""
     if (
         not value.strip()
         or len(value) > MAX_NAME_LENGTH
         or has_control_characters(value)
     ):
         return f"1 to {MAX_NAME_LENGTH} printable characters on one line"
+    return None
+
+
+def validate_project_name(value: str) -> str | None:
+    if error := validate_one_line(value):
+        return error
     if not any(char.isalpha() for char in value):
         return "must contain at least one letter"
     return None
@@ -68,16 +75,6 @@ def validate_description(value: str) -> str | None:
     return None
 
 
-def validate_author_name(value: str) -> str | None:
-    if (
-        not value.strip()
-        or len(value) > MAX_NAME_LENGTH
-        or has_control_characters(value)
-    ):
-        return f"1 to {MAX_NAME_LENGTH} printable characters on one line"
-    return None
-
-
 def validate_author_email(value: str) -> str | None:
     if not EMAIL.match(value) or '"' in value:
         return "an e-mail address such as team@example.com"
@@ -95,7 +92,7 @@ VALIDATORS = {
     "project_slug": validate_project_slug,
     "package_name": validate_package_name,
     "description": validate_description,
-    "author_name": validate_author_name,
+    "author_name": validate_one_line,
     "author_email": validate_author_email,
     "python_version": validate_python_version,
 }
