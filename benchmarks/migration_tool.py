@@ -29,6 +29,7 @@ from pathlib import Path
 TEMPLATE = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(TEMPLATE))
 from tests.conftest import subprocess_env  # noqa: E402 - the template's own helpers
+from tests.migration_tool.helpers import copy_alembic_setup  # noqa: E402
 
 BASE_REVISION = "4580473df605"
 HEADER = '''"""{doc}"""
@@ -119,14 +120,7 @@ def revision_body(number: int) -> tuple[str, str, str]:
 
 
 def build_history(service: Path, destination: Path, revisions: int) -> Path:
-    destination.mkdir(parents=True)
-    shutil.copy(service / "alembic.ini", destination / "alembic.ini")
-    shutil.copytree(
-        service / "migrations",
-        destination / "migrations",
-        ignore=shutil.ignore_patterns("__pycache__"),
-    )
-    versions = destination / "migrations" / "versions"
+    versions = copy_alembic_setup(service, destination)
     down = BASE_REVISION
     for number in range(1, revisions):
         revision = f"be7c{number:08d}"

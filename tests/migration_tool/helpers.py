@@ -41,6 +41,18 @@ def cases() -> list[Case]:
     return [Case(path.name) for path in sorted(CORPUS.iterdir()) if path.is_dir()]
 
 
+def copy_alembic_setup(service: Path, destination: Path) -> Path:
+    """Copy the service's alembic.ini and migrations/; return the versions folder."""
+    destination.mkdir(parents=True, exist_ok=True)
+    shutil.copy(service / "alembic.ini", destination / "alembic.ini")
+    shutil.copytree(
+        service / "migrations",
+        destination / "migrations",
+        ignore=shutil.ignore_patterns("__pycache__"),
+    )
+    return destination / "migrations" / "versions"
+
+
 # The service's env.py sets lock_timeout for every revision; this case is about
 # a project whose env.py does not.
 WITHOUT_ENV_TIMEOUT = "missing_lock_timeout"
@@ -55,14 +67,7 @@ def build_project(
     keep_env_timeout: bool = False,
 ) -> Path:
     """The service's Alembic setup plus the case's revision(s) on top of it."""
-    destination.mkdir(parents=True, exist_ok=True)
-    shutil.copy(service / "alembic.ini", destination / "alembic.ini")
-    shutil.copytree(
-        service / "migrations",
-        destination / "migrations",
-        ignore=shutil.ignore_patterns("__pycache__"),
-    )
-    versions = destination / "migrations" / "versions"
+    versions = copy_alembic_setup(service, destination)
     if case.variant("setup").is_file():
         shutil.copy(case.variant("setup"), versions / SETUP_FILE)
     shutil.copy(case.variant(variant), versions / CASE_FILE)
