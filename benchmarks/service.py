@@ -41,7 +41,7 @@ import httpx
 
 TEMPLATE = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(TEMPLATE))
-from tests.conftest import subprocess_env  # noqa: E402 - the template's own helpers
+from tests.conftest import run, subprocess_env  # noqa: E402 - the template's helpers
 
 POSTGRES = "postgresql://postgres@127.0.0.1:5432"
 ITEMS = 1000
@@ -75,20 +75,6 @@ def free_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
-
-
-def run(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> str:
-    result = subprocess.run(
-        args,
-        cwd=cwd,
-        env=subprocess_env(**(env or {})),
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if result.returncode != 0:
-        sys.exit(f"{' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
-    return result.stdout
 
 
 def psql(sql: str, database: str = "postgres") -> None:

@@ -1,5 +1,6 @@
 """Bake once per answer set per session, and run generated projects like a user."""
 
+import functools
 import os
 import shutil
 import subprocess
@@ -43,14 +44,23 @@ def subprocess_env(**extra: str) -> dict[str, str]:
     # uv (installed beside this interpreter) must be on PATH, as for a user.
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     env["UV_PYTHON_DOWNLOADS"] = "never"
-    if pyenv := shutil.which("pyenv"):
+    if versions := pyenv_versions():
         # pyenv's shims only answer for selected versions: select them all.
-        versions = subprocess.run(
-            [pyenv, "versions", "--bare"], capture_output=True, text=True, check=True
-        ).stdout.split()
         env["PYENV_VERSION"] = ":".join(versions)
     env.update(extra)
     return env
+
+
+@functools.cache
+def pyenv_versions() -> tuple[str, ...]:
+    """Every Python pyenv has installed (none without pyenv); asked once."""
+    pyenv = shutil.which("pyenv")
+    if pyenv is None:
+        return ()
+    listing = subprocess.run(
+        [pyenv, "versions", "--bare"], capture_output=True, text=True, check=True
+    )
+    return tuple(listing.stdout.split())
 
 
 def run(

@@ -62,11 +62,12 @@ async def get_read_connection(request: Request) -> AsyncIterator[AsyncConnection
         yield connection
 
 
-# scope="function": commit (and give the connection back) before the response is
-# sent, so a client never sees success for a transaction that then fails.
-# Writes: the ORM unit of work, in one transaction per request.
+# Writes go through the ORM unit of work, one transaction per request; reads
+# through Core queries returning read models (each domain's queries.py). Both
+# close with scope="function": the commit happens (and the connection goes back)
+# before the response is sent, so a client never sees success for a transaction
+# that then fails.
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
-# Reads: Core queries returning read models (see each domain's queries.py).
 ReadConnectionDep = Annotated[
     AsyncConnection, Depends(get_read_connection, scope="function")
 ]
