@@ -155,6 +155,9 @@ def run_local(
 
 # --- distributed: a master that sends no load, and workers that do -------------
 
+# A worker asks for its plan once its handlers are registered: a plan pushed as
+# soon as it connects can arrive first and be dropped as an unknown message.
+MSG_PLAN_REQUEST = "load_tester_plan_request"
 MSG_PLAN = "load_tester_plan"
 MSG_READY = "load_tester_ready"
 MSG_GO = "load_tester_go"
@@ -164,6 +167,7 @@ MSG_ABORT = "load_tester_abort"
 
 @dataclass
 class _MasterState:
+    planned: list[str] = field(default_factory=list)
     ready: dict[str, int] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
     results: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -187,6 +191,12 @@ def run_master(
     )
     assert isinstance(runner, MasterRunner)  # noqa: S101 - narrows Locust's return type
 
+    def on_plan_request(environment: Environment, msg: Any, **_: Any) -> None:
+        # Workers are phase-shifted by the order in which they ask.
+        data = {**plan.to_json(), "phase_offset": len(state.planned) / plan.processes}
+        state.planned.append(msg.node_id)
+        runner.send_message(MSG_PLAN, data, client_id=msg.node_id)
+
     def on_ready(environment: Environment, msg: Any, **_: Any) -> None:
         if msg.data.get("error"):
             state.errors.append(f"worker {msg.node_id}: {msg.data['error']}")
@@ -195,6 +205,7 @@ def run_master(
     def on_result(environment: Environment, msg: Any, **_: Any) -> None:
         state.results[msg.node_id] = msg.data
 
+    runner.register_message(MSG_PLAN_REQUEST, on_plan_request)
     runner.register_message(MSG_READY, on_ready)
     runner.register_message(MSG_RESULT, on_result)
     children = [
@@ -204,17 +215,17 @@ def run_master(
     started = time.time()
     try:
         if not _wait_until(
-            lambda: len(runner.clients.ready) >= plan.processes,
+            lambda: (
+                len(runner.clients.ready) >= plan.processes
+                and len(state.planned) >= plan.processes
+            ),
             WORKERS_CONNECT_TIMEOUT_S,
         ):
             msg = (
-                f"{len(runner.clients.ready)} of {plan.processes} workers connected to "
+                f"{len(state.planned)} of {plan.processes} workers connected to "
                 f"{bind_host}:{bind_port} within {WORKERS_CONNECT_TIMEOUT_S} s"
             )
             raise RunAbortedError(msg)
-        for index, client in enumerate(runner.clients.ready):
-            data = {**plan.to_json(), "phase_offset": index / plan.processes}
-            runner.send_message(MSG_PLAN, data, client_id=client.id)
         runner.start(plan.users, spawn_rate=min(plan.users, MAX_SPAWN_RATE))
         if not _wait_until(
             lambda: bool(state.errors) or sum(state.ready.values()) >= plan.users,
@@ -295,6 +306,7 @@ def run_worker(
     runner.register_message(MSG_PLAN, on_plan)
     runner.register_message(MSG_GO, on_go)
     runner.register_message(MSG_ABORT, on_abort)
+    runner.send_message(MSG_PLAN_REQUEST)
     runner.greenlet.join()
 
 
