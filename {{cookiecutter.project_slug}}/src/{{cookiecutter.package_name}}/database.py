@@ -1,12 +1,12 @@
-"""Database engine, per-request session and the declarative base."""
+"""Database engine, per-request session, read queries and the declarative base."""
 
 from collections.abc import AsyncIterator
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, Select
+from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
 from sqlalchemy.ext.asyncio import (
-    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -50,24 +50,55 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
         await session.commit()
 
 
-async def get_read_connection(request: Request) -> AsyncIterator[AsyncConnection]:
-    """A connection in autocommit for queries that only read.
+class ReadQuery:
+    """A Core SELECT compiled once, then run by asyncpg itself outside a transaction.
 
-    Reads skip the ORM and the transaction: Core statements built once, no
-    BEGIN/COMMIT round trips. Measured on the item list, that is 2-3x less CPU
-    per request than a session loading ORM objects.
+    Reads are the hot path, and SQLAlchemy's per-execution work (execution
+    context, result processing, greenlet switches) cost about 110 µs of CPU more
+    per query than asyncpg's own fetch on the same pooled connection (measured on
+    the item list). So reads keep SQLAlchemy for building the statement and
+    pooling connections, and hand the compiled SQL to the driver. Parameters reach asyncpg as they are (uuid.UUID,
+    datetime, int, str...): a column type that needs SQLAlchemy to convert its
+    values belongs in a session query instead.
     """
+
+    def __init__(self, statement: Select[*tuple[Any, ...]]) -> None:
+        compiled = statement.compile(dialect=_ASYNCPG)
+        self.sql = str(compiled)
+        self._parameters = tuple(compiled.positiontup or ())
+
+    async def fetch(self, engine: AsyncEngine, **params: Any) -> list[dict[str, Any]]:
+        """All rows, as dicts (pydantic validates a dict fastest)."""
+        args = [params[name] for name in self._parameters]
+        async with engine.connect() as connection:
+            driver = (await connection.get_raw_connection()).driver_connection
+            if driver is None:  # only for a connection the pool has invalidated
+                msg = "The pooled database connection was invalidated."
+                raise RuntimeError(msg)
+            records = await driver.fetch(self.sql, *args)
+        return [dict(record) for record in records]
+
+    async def fetch_one(
+        self, engine: AsyncEngine, **params: Any
+    ) -> dict[str, Any] | None:
+        """The first row as a dict, or None."""
+        rows = await self.fetch(engine, **params)
+        return rows[0] if rows else None
+
+
+_ASYNCPG = asyncpg_dialect()  # type: ignore[no-untyped-call]  # SQLAlchemy's own
+
+
+async def get_read_engine(request: Request) -> AsyncEngine:
+    """The engine for ReadQuery: its connections run in autocommit, no BEGIN/COMMIT."""
     engine: AsyncEngine = request.app.state.read_engine
-    async with engine.connect() as connection:
-        yield connection
+    return engine
 
 
-# Writes go through the ORM unit of work, one transaction per request; reads
-# through Core queries returning read models (each domain's queries.py). Both
-# close with scope="function": the commit happens (and the connection goes back)
+# Writes go through the ORM unit of work, one transaction per request; it closes
+# with scope="function": the commit happens (and the connection goes back)
 # before the response is sent, so a client never sees success for a transaction
-# that then fails.
+# that then fails. Reads run ReadQuery statements (each domain's queries.py),
+# each on a connection held only while the query runs.
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
-ReadConnectionDep = Annotated[
-    AsyncConnection, Depends(get_read_connection, scope="function")
-]
+ReadEngineDep = Annotated[AsyncEngine, Depends(get_read_engine)]

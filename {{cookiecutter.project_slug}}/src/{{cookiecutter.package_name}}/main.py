@@ -7,7 +7,7 @@ from importlib.metadata import version
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from .api import api_router
+from .api import include_api
 from .config import Settings, get_settings
 from .database import create_engine, create_sessionmaker
 from .exceptions import register_exception_handlers
@@ -53,5 +53,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
     app.add_middleware(RequestContextMiddleware)
     app.include_router(health_router)
-    app.include_router(api_router)
+    include_api(app)
     return app

@@ -1,45 +1,49 @@
 import uuid
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 
-from ..database import ReadConnectionDep
-from ..dependencies import SettingsDep
+from ..config import Settings
+from ..database import ReadEngineDep
 from ..exceptions import UnauthorizedError
 from ..users import queries as users_queries
 from ..users.schemas import UserRead
 from . import security
 
-oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
+class AccessTokenBearer(OAuth2PasswordBearer):
+    """The OAuth2 password flow's bearer scheme, resolved to the token's user id.
 
-async def get_current_user_id(
-    settings: SettingsDep, token: Annotated[str | None, Depends(oauth2_scheme)]
-) -> uuid.UUID:
-    """The user id a valid access token was issued to; no database round trip.
-
-    Access tokens are short-lived: a disabled account keeps access to the routes
-    that only need its id until its token expires. Routes that need the account
-    itself use CurrentUser, which checks it on every request.
+    One dependency both documents the scheme in OpenAPI and checks the token,
+    with no database round trip. Access tokens are short-lived: a disabled
+    account keeps access to the routes that only need its id until its token
+    expires. Routes that need the account itself use CurrentUser, which checks
+    it on every request.
     """
-    if token is None:
-        msg = "Missing bearer token."
-        raise UnauthorizedError(msg)
-    user_id = security.decode_access_token(token, settings=settings)
-    if user_id is None:
-        msg = "Invalid or expired access token."
-        raise UnauthorizedError(msg)
-    return user_id
+
+    # The parent returns the raw token; this scheme returns whose token it is.
+    async def __call__(self, request: Request) -> uuid.UUID:  # type: ignore[override]
+        token = await super().__call__(request)
+        if token is None:
+            msg = "Missing bearer token."
+            raise UnauthorizedError(msg)
+        settings: Settings = request.app.state.settings
+        user_id = security.decode_access_token(token, settings=settings)
+        if user_id is None:
+            msg = "Invalid or expired access token."
+            raise UnauthorizedError(msg)
+        return user_id
+
+
+get_current_user_id = AccessTokenBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
 
 CurrentUserId = Annotated[uuid.UUID, Depends(get_current_user_id)]
 
 
-async def get_current_user(
-    user_id: CurrentUserId, connection: ReadConnectionDep
-) -> UserRead:
-    user = await users_queries.get_active(connection=connection, user_id=user_id)
+async def get_current_user(user_id: CurrentUserId, engine: ReadEngineDep) -> UserRead:
+    user = await users_queries.get_active(engine=engine, user_id=user_id)
     if user is None:
         msg = "The account behind this token does not exist or is disabled."
         raise UnauthorizedError(msg)

@@ -4,7 +4,7 @@ from typing import Annotated
 from fastapi import Depends
 
 from ..auth.dependencies import CurrentUserId
-from ..database import ReadConnectionDep, SessionDep
+from ..database import ReadEngineDep, SessionDep
 from ..exceptions import NotFoundError
 from . import queries, service
 from .models import Item
@@ -21,9 +21,9 @@ async def get_owned_item_for_update(
 
 
 async def get_owned_item(
-    item_id: uuid.UUID, user_id: CurrentUserId, connection: ReadConnectionDep
+    item_id: uuid.UUID, user_id: CurrentUserId, engine: ReadEngineDep
 ) -> ItemRead:
-    item = await queries.get(connection=connection, owner_id=user_id, item_id=item_id)
+    item = await queries.get(engine=engine, owner_id=user_id, item_id=item_id)
     if item is None:
         raise _not_found(item_id)
     return item
@@ -34,6 +34,6 @@ def _not_found(item_id: uuid.UUID) -> NotFoundError:
     return NotFoundError(f"Item {item_id} does not exist.")
 
 
-# An item to change, loaded into the session; and one to show, read with Core.
+# An item to change, loaded into the session; and one to show, read with ReadQuery.
 ItemForUpdateDep = Annotated[Item, Depends(get_owned_item_for_update)]
 ItemDep = Annotated[ItemRead, Depends(get_owned_item)]

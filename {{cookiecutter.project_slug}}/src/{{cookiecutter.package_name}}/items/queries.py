@@ -1,28 +1,31 @@
-"""Read side: Core queries returning read models, on an autocommit connection."""
+"""Read side: Core queries compiled once, returning read models."""
 
 import uuid
 
+from pydantic import TypeAdapter
 from sqlalchemy import bindparam, select, tuple_
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+from ..database import ReadQuery
 from ..pagination import decode_cursor, encode_cursor
 from .models import Item
 from .schemas import ItemPage, ItemRead
 
-# Built once: statements with bound parameters are reused from SQLAlchemy's cache.
 _COLUMNS = select(
     Item.id, Item.name, Item.description, Item.version, Item.created_at, Item.updated_at
 )
-_ONE = _COLUMNS.where(
-    Item.id == bindparam("item_id"), Item.owner_id == bindparam("owner_id")
-)
 _NEWEST_FIRST = (Item.created_at.desc(), Item.id.desc())
-_FIRST_PAGE = (
+_ONE = ReadQuery(
+    _COLUMNS.where(
+        Item.id == bindparam("item_id"), Item.owner_id == bindparam("owner_id")
+    )
+)
+_FIRST_PAGE = ReadQuery(
     _COLUMNS.where(Item.owner_id == bindparam("owner_id"))
     .order_by(*_NEWEST_FIRST)
     .limit(bindparam("limit"))
 )
-_NEXT_PAGE = (
+_NEXT_PAGE = ReadQuery(
     _COLUMNS.where(
         Item.owner_id == bindparam("owner_id"),
         tuple_(Item.created_at, Item.id)
@@ -31,30 +34,35 @@ _NEXT_PAGE = (
     .order_by(*_NEWEST_FIRST)
     .limit(bindparam("limit"))
 )
+_ITEMS = TypeAdapter(list[ItemRead])
 
 
 async def get(
-    *, connection: AsyncConnection, owner_id: uuid.UUID, item_id: uuid.UUID
+    *, engine: AsyncEngine, owner_id: uuid.UUID, item_id: uuid.UUID
 ) -> ItemRead | None:
     """Return the item if it exists and belongs to this owner."""
-    row = (
-        await connection.execute(_ONE, {"item_id": item_id, "owner_id": owner_id})
-    ).first()
-    return None if row is None else ItemRead.model_validate(row._mapping)
+    row = await _ONE.fetch_one(engine, item_id=item_id, owner_id=owner_id)
+    return None if row is None else ItemRead.model_validate(row)
 
 
 async def list_page(
-    *, connection: AsyncConnection, owner_id: uuid.UUID, limit: int, cursor: str | None
+    *, engine: AsyncEngine, owner_id: uuid.UUID, limit: int, cursor: str | None
 ) -> ItemPage:
     """Return one page of the owner's items, newest first, with the next cursor."""
     # One extra row tells whether another page exists, without a count query.
-    params: dict[str, object] = {"owner_id": owner_id, "limit": limit + 1}
     if cursor is None:
-        result = await connection.execute(_FIRST_PAGE, params)
+        rows = await _FIRST_PAGE.fetch(engine, owner_id=owner_id, limit=limit + 1)
     else:
-        params["after_created_at"], params["after_id"] = decode_cursor(cursor)
-        result = await connection.execute(_NEXT_PAGE, params)
-    items = [ItemRead.model_validate(row._mapping) for row in result]
+        after_created_at, after_id = decode_cursor(cursor)
+        rows = await _NEXT_PAGE.fetch(
+            engine,
+            owner_id=owner_id,
+            after_created_at=after_created_at,
+            after_id=after_id,
+            limit=limit + 1,
+        )
+    # One validation call for the whole page is cheaper than one per row.
+    items = _ITEMS.validate_python(rows)
     if len(items) <= limit:
         return ItemPage(items=items, next_cursor=None)
     last = items[limit - 1]

@@ -1,22 +1,22 @@
-"""Read side: Core queries returning read models, on an autocommit connection."""
+"""Read side: Core queries compiled once, returning read models."""
 
 import uuid
 
 from sqlalchemy import bindparam, select
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+from ..database import ReadQuery
 from .models import User
 from .schemas import UserRead
 
-# Built once: a statement with bound parameters is reused from SQLAlchemy's cache.
-_ACTIVE_USER = select(User.id, User.email, User.is_active, User.created_at).where(
-    User.id == bindparam("user_id"), User.is_active
+_ACTIVE_USER = ReadQuery(
+    select(User.id, User.email, User.is_active, User.created_at).where(
+        User.id == bindparam("user_id"), User.is_active
+    )
 )
 
 
-async def get_active(
-    *, connection: AsyncConnection, user_id: uuid.UUID
-) -> UserRead | None:
+async def get_active(*, engine: AsyncEngine, user_id: uuid.UUID) -> UserRead | None:
     """Return the user if it exists and is active."""
-    row = (await connection.execute(_ACTIVE_USER, {"user_id": user_id})).first()
-    return None if row is None else UserRead.model_validate(row._mapping)
+    row = await _ACTIVE_USER.fetch_one(engine, user_id=user_id)
+    return None if row is None else UserRead.model_validate(row)
