@@ -45,10 +45,9 @@ def _pool_dsn() -> str:
 
 @asynccontextmanager
 async def _lifespan(app: Starlette) -> AsyncIterator[None]:
-    workers = int(os.environ.get("DB_POOL_SIZE", "10"))
-    async with asyncpg.create_pool(
-        _pool_dsn(), min_size=workers, max_size=workers
-    ) as pool:
+    # Sized like the service's read pool.
+    size = int(os.environ.get("DB_READ_POOL_SIZE", "10"))
+    async with asyncpg.create_pool(_pool_dsn(), min_size=size, max_size=size) as pool:
         app.state.pool = pool
         yield
 

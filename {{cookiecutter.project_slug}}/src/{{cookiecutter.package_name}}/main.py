@@ -9,7 +9,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from .api import include_api
 from .config import Settings, get_settings
-from .database import create_engine, create_sessionmaker
+from .database import create_engine, create_read_pool, create_sessionmaker
 from .exceptions import register_exception_handlers
 from .health.router import router as health_router
 from .middleware import RequestContextMiddleware
@@ -21,10 +21,11 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     engine = create_engine(app.state.settings)
     app.state.engine = engine
     app.state.sessionmaker = create_sessionmaker(engine)
-    app.state.read_engine = engine.execution_options(isolation_level="AUTOCOMMIT")
+    app.state.read_pool = read_pool = await create_read_pool(app.state.settings)
     try:
         yield
     finally:
+        await read_pool.close()
         await engine.dispose()
 
 

@@ -5,7 +5,7 @@ from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 
 from ..config import Settings
-from ..database import ReadEngineDep
+from ..database import ReadPoolDep
 from ..exceptions import UnauthorizedError
 from ..users import queries as users_queries
 from ..users.schemas import UserRead
@@ -42,8 +42,8 @@ get_current_user_id = AccessTokenBearer(tokenUrl="/api/v1/auth/token", auto_erro
 CurrentUserId = Annotated[uuid.UUID, Depends(get_current_user_id)]
 
 
-async def get_current_user(user_id: CurrentUserId, engine: ReadEngineDep) -> UserRead:
-    user = await users_queries.get_active(engine=engine, user_id=user_id)
+async def get_current_user(user_id: CurrentUserId, pool: ReadPoolDep) -> UserRead:
+    user = await users_queries.get_active(pool=pool, user_id=user_id)
     if user is None:
         msg = "The account behind this token does not exist or is disabled."
         raise UnauthorizedError(msg)

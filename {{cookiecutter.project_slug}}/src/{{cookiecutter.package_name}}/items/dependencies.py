@@ -4,7 +4,7 @@ from typing import Annotated
 from fastapi import Depends
 
 from ..auth.dependencies import CurrentUserId
-from ..database import ReadEngineDep, SessionDep
+from ..database import ReadPoolDep, SessionDep
 from ..exceptions import NotFoundError
 from . import queries, service
 from .models import Item
@@ -21,9 +21,9 @@ async def get_owned_item_for_update(
 
 
 async def get_owned_item(
-    item_id: uuid.UUID, user_id: CurrentUserId, engine: ReadEngineDep
+    item_id: uuid.UUID, user_id: CurrentUserId, pool: ReadPoolDep
 ) -> ItemRead:
-    item = await queries.get(engine=engine, owner_id=user_id, item_id=item_id)
+    item = await queries.get(pool=pool, owner_id=user_id, item_id=item_id)
     if item is None:
         raise _not_found(item_id)
     return item

@@ -2,9 +2,9 @@
 
 import uuid
 
+import asyncpg
 from pydantic import TypeAdapter
 from sqlalchemy import bindparam, select, tuple_
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from ..database import ReadQuery
 from ..pagination import decode_cursor, encode_cursor
@@ -38,24 +38,24 @@ _ITEMS = TypeAdapter(list[ItemRead])
 
 
 async def get(
-    *, engine: AsyncEngine, owner_id: uuid.UUID, item_id: uuid.UUID
+    *, pool: asyncpg.Pool, owner_id: uuid.UUID, item_id: uuid.UUID
 ) -> ItemRead | None:
     """Return the item if it exists and belongs to this owner."""
-    row = await _ONE.fetch_one(engine, item_id=item_id, owner_id=owner_id)
+    row = await _ONE.fetch_one(pool, item_id=item_id, owner_id=owner_id)
     return None if row is None else ItemRead.model_validate(row)
 
 
 async def list_page(
-    *, engine: AsyncEngine, owner_id: uuid.UUID, limit: int, cursor: str | None
+    *, pool: asyncpg.Pool, owner_id: uuid.UUID, limit: int, cursor: str | None
 ) -> ItemPage:
     """Return one page of the owner's items, newest first, with the next cursor."""
     # One extra row tells whether another page exists, without a count query.
     if cursor is None:
-        rows = await _FIRST_PAGE.fetch(engine, owner_id=owner_id, limit=limit + 1)
+        rows = await _FIRST_PAGE.fetch(pool, owner_id=owner_id, limit=limit + 1)
     else:
         after_created_at, after_id = decode_cursor(cursor)
         rows = await _NEXT_PAGE.fetch(
-            engine,
+            pool,
             owner_id=owner_id,
             after_created_at=after_created_at,
             after_id=after_id,

@@ -5,7 +5,7 @@ from fastapi.responses import JSONResponse
 
 from .. import idempotency
 from ..auth.dependencies import CurrentUserId
-from ..database import ReadEngineDep, SessionDep
+from ..database import ReadPoolDep, SessionDep
 from ..exceptions import BadRequestError
 from ..pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from . import queries, service
@@ -46,13 +46,13 @@ def parse_if_match(value: str | None) -> int | None:
 @router.get("")
 async def list_items(
     user_id: CurrentUserId,
-    engine: ReadEngineDep,
+    pool: ReadPoolDep,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
     cursor: Annotated[str | None, Query(max_length=512)] = None,
 ) -> ItemPage:
     """List your items, newest first, one page at a time."""
     return await queries.list_page(
-        engine=engine, owner_id=user_id, limit=limit, cursor=cursor
+        pool=pool, owner_id=user_id, limit=limit, cursor=cursor
     )
 
 
