@@ -65,6 +65,9 @@ async def create_read_pool(settings: Settings) -> asyncpg.Pool:
     )
 
 
+_ASYNCPG = asyncpg_dialect()  # type: ignore[no-untyped-call]  # SQLAlchemy's own
+
+
 class ReadQuery:
     """A Core SELECT compiled once, then run by asyncpg itself, outside a transaction.
 
@@ -81,11 +84,31 @@ class ReadQuery:
 
     def __init__(self, statement: Select[*tuple[Any, ...]]) -> None:
         compiled = statement.compile(dialect=_ASYNCPG)
+        if compiled.post_compile_params:
+            msg = (
+                "ReadQuery cannot run a statement SQLAlchemy finishes at execution "
+                "time, such as `column.in_(...)`: write `column == any_(bindparam(...))`."
+            )
+            raise ValueError(msg)
         self.sql = str(compiled)
+        # Bound parameter names in the order of $1, $2...
         self._parameters = tuple(compiled.positiontup or ())
+        binds = [compiled.binds[name] for name in self._parameters]
+        # ...those the caller passes, and the values the statement carries itself.
+        self._names = frozenset(bind.key for bind in binds if bind.required)
+        self._constants = {
+            name: bind.effective_value
+            for name, bind in zip(self._parameters, binds, strict=True)
+            if not bind.required
+        }
 
     async def fetch(self, pool: asyncpg.Pool, **params: Any) -> list[dict[str, Any]]:
         """All rows, as dicts (pydantic validates a dict fastest)."""
+        if params.keys() != self._names:
+            msg = f"Expected parameters {sorted(self._names)}, got {sorted(params)}."
+            raise TypeError(msg)
+        if self._constants:
+            params = self._constants | params
         records = await pool.fetch(
             self.sql, *(params[name] for name in self._parameters)
         )
@@ -97,9 +120,6 @@ class ReadQuery:
         """The first row as a dict, or None."""
         rows = await self.fetch(pool, **params)
         return rows[0] if rows else None
-
-
-_ASYNCPG = asyncpg_dialect()  # type: ignore[no-untyped-call]  # SQLAlchemy's own
 
 
 async def get_read_pool(request: Request) -> asyncpg.Pool:

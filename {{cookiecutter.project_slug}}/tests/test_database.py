@@ -1,0 +1,57 @@
+import uuid
+
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import Boolean, String, any_, bindparam, literal, select
+
+from {{ cookiecutter.package_name }}.database import ReadQuery
+from {{ cookiecutter.package_name }}.users.models import User
+
+
+def test_read_query_compiles_to_asyncpg_placeholders_once() -> None:
+    query = ReadQuery(
+        select(User.id).where(
+            (User.id == bindparam("user_id")) | (User.email == bindparam("email")),
+            User.id != bindparam("user_id"),
+        )
+    )
+
+    assert "$1" in query.sql
+    assert "$2" in query.sql
+    assert "$3" not in query.sql  # a name used twice is one parameter
+
+
+def test_read_query_refuses_what_asyncpg_cannot_prepare() -> None:
+    with pytest.raises(ValueError, match="any_"):
+        ReadQuery(select(User.id).where(User.id.in_([uuid.uuid4()])))
+
+    query = ReadQuery(select(User.id).where(User.id == any_(bindparam("ids"))))
+    assert "ANY ($1" in query.sql
+
+
+async def test_read_query_returns_rows_as_dicts(app: FastAPI) -> None:
+    query = ReadQuery(
+        select(
+            literal(1).label("number"), bindparam("word", type_=String).label("word")
+        ).where(bindparam("flag", type_=Boolean))
+    )
+
+    rows = await query.fetch(app.state.read_pool, word="hello", flag=True)
+    none = await query.fetch_one(app.state.read_pool, word="hello", flag=False)
+
+    assert rows == [{"number": 1, "word": "hello"}]
+    assert none is None
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{}, {"user_id": uuid.uuid4(), "extra": 1}, {"wrong": uuid.uuid4()}],
+    ids=["missing", "extra", "misspelt"],
+)
+async def test_read_query_refuses_wrong_parameter_names(
+    app: FastAPI, params: dict[str, object]
+) -> None:
+    query = ReadQuery(select(User.id).where(User.id == bindparam("user_id")))
+
+    with pytest.raises(TypeError, match=r"Expected parameters \['user_id'\]"):
+        await query.fetch(app.state.read_pool, **params)
