@@ -86,7 +86,7 @@ class ReadQuery:
         compiled = statement.compile(dialect=_ASYNCPG)
         if compiled.post_compile_params:
             msg = (
-                "ReadQuery cannot run a statement SQLAlchemy finishes at execution "
+                "ReadQuery cannot run a statement SQLAlchemy expands at execution "
                 "time, such as `column.in_(...)`: write `column == any_(bindparam(...))`."
             )
             raise ValueError(msg)
@@ -95,7 +95,11 @@ class ReadQuery:
         self._parameters = tuple(compiled.positiontup or ())
         binds = [compiled.binds[name] for name in self._parameters]
         # ...those the caller passes, and the values the statement carries itself.
-        self._names = frozenset(bind.key for bind in binds if bind.required)
+        self._names = frozenset(
+            name
+            for name, bind in zip(self._parameters, binds, strict=True)
+            if bind.required
+        )
         self._constants = {
             name: bind.effective_value
             for name, bind in zip(self._parameters, binds, strict=True)
@@ -104,22 +108,23 @@ class ReadQuery:
 
     async def fetch(self, pool: asyncpg.Pool, **params: Any) -> list[dict[str, Any]]:
         """All rows, as dicts (pydantic validates a dict fastest)."""
-        if params.keys() != self._names:
-            msg = f"Expected parameters {sorted(self._names)}, got {sorted(params)}."
-            raise TypeError(msg)
-        if self._constants:
-            params = self._constants | params
-        records = await pool.fetch(
-            self.sql, *(params[name] for name in self._parameters)
-        )
+        records = await pool.fetch(self.sql, *self._arguments(params))
         return [dict(record) for record in records]
 
     async def fetch_one(
         self, pool: asyncpg.Pool, **params: Any
     ) -> dict[str, Any] | None:
         """The first row as a dict, or None."""
-        rows = await self.fetch(pool, **params)
-        return rows[0] if rows else None
+        record = await pool.fetchrow(self.sql, *self._arguments(params))
+        return None if record is None else dict(record)
+
+    def _arguments(self, params: dict[str, Any]) -> list[Any]:
+        if params.keys() != self._names:
+            msg = f"Expected parameters {sorted(self._names)}, got {sorted(params)}."
+            raise TypeError(msg)
+        if self._constants:
+            params = self._constants | params
+        return [params[name] for name in self._parameters]
 
 
 async def get_read_pool(request: Request) -> asyncpg.Pool:
