@@ -2,9 +2,10 @@ import uuid
 
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import Boolean, String, any_, bindparam, literal, select
+from sqlalchemy import Boolean, String, any_, bindparam, literal, make_url, select
 
-from {{ cookiecutter.package_name }}.database import ReadQuery
+from {{ cookiecutter.package_name }}.config import Settings
+from {{ cookiecutter.package_name }}.database import ReadQuery, create_read_pool
 from {{ cookiecutter.package_name }}.users.models import User
 
 
@@ -55,3 +56,17 @@ async def test_read_query_refuses_wrong_parameter_names(
 
     with pytest.raises(TypeError, match=r"Expected parameters \['user_id'\]"):
         await query.fetch(app.state.read_pool, **params)
+
+
+async def test_read_pool_reads_database_url_like_the_engine(settings: Settings) -> None:
+    # `?ssl=` is SQLAlchemy's spelling: given to asyncpg as a DSN, it would reach
+    # the server as a setting and fail.
+    url = make_url(settings.database_url).update_query_dict({"ssl": "disable"})
+    with_ssl = settings.model_copy(
+        update={"database_url": url.render_as_string(hide_password=False)}
+    )
+    pool = await create_read_pool(with_ssl)
+    try:
+        assert await pool.fetchval("SELECT 1") == 1
+    finally:
+        await pool.close()

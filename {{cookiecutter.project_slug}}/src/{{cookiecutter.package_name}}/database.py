@@ -7,6 +7,7 @@ import asyncpg
 from fastapi import Depends, Request
 from sqlalchemy import MetaData, Select, make_url
 from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
+from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -51,21 +52,31 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
         await session.commit()
 
 
+# SQLAlchemy's dialect classes are untyped; the Dialect interface they implement is.
+_ASYNCPG: Dialect = asyncpg_dialect()  # type: ignore[no-untyped-call]
+
+# Options SQLAlchemy's asyncpg adapter reads from the URL for itself.
+_ADAPTER_OPTIONS = (
+    "async_creator_fn",
+    "prepared_statement_cache_size",
+    "prepared_statement_name_func",
+)
+
+
 async def create_read_pool(settings: Settings) -> asyncpg.Pool:
     """asyncpg's own pool for ReadQuery; connections run in autocommit.
 
-    It opens connections on demand, like the engine, so the service starts (and
-    its readiness probe reports) while the database is down.
+    DATABASE_URL is translated the way SQLAlchemy does it for the engine, so both
+    pools connect alike (`?ssl=require`, several hosts...). Connections open on
+    demand, like the engine's, so the service starts (and its readiness probe
+    reports) while the database is down.
     """
-    url = make_url(settings.database_url).set(drivername="postgresql")
+    _, options = _ASYNCPG.create_connect_args(make_url(settings.database_url))
+    for name in _ADAPTER_OPTIONS:
+        options.pop(name, None)
     return await asyncpg.create_pool(
-        url.render_as_string(hide_password=False),
-        min_size=0,
-        max_size=settings.db_read_pool_size,
+        min_size=0, max_size=settings.db_read_pool_size, **options
     )
-
-
-_ASYNCPG = asyncpg_dialect()  # type: ignore[no-untyped-call]  # SQLAlchemy's own
 
 
 class ReadQuery:
