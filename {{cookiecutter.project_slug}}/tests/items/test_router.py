@@ -32,8 +32,10 @@ async def test_create_returns_the_item_with_location_and_etag(
     assert item["name"] == "ledger"
     assert item["description"] == "Q3"
     assert item["version"] == 1
-    assert response.headers["location"].endswith(f"{ITEMS}/{item['id']}")
+    assert response.headers["location"] == f"{ITEMS}/{item['id']}"
     assert response.headers["etag"] == '"1"'
+    located = await client.get(response.headers["location"], headers=auth_headers)
+    assert located.json() == item
 
 
 async def test_read_returns_the_item_and_its_etag(

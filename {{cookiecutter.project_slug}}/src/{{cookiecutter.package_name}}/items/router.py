@@ -95,7 +95,9 @@ async def create_item(
         status_code=status.HTTP_201_CREATED,
         headers={
             "ETag": etag(item),
-            "Location": str(request.url_for("read_item", item_id=item.id)),
+            # Relative (RFC 9110 allows it): nothing taken from the Host header,
+            # and no reverse route lookup (~10% of this request's CPU in a profile).
+            "Location": f"{request.url.path}/{item.id}",
         },
     )
 
