@@ -5,8 +5,6 @@ benchmarks/cpu_per_request.py. Each app is called as ASGI directly, on uvloop,
 by CONCURRENCY tasks; the process's CPU time (PostgreSQL runs in its own
 processes) divided by the requests is the cost of the app's own code: routing,
 dependencies, the query through the driver, validation, serialization, logging.
-No load generator shares the machine's cores, so this number moves far less
-from run to run than a throughput.
 
 Needs DATABASE_URL (a migrated, empty database), SECRET_KEY and APP_ENV.
 """
