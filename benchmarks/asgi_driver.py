@@ -2,7 +2,7 @@
 
 Copied into a baked project and run with its interpreter by
 benchmarks/cpu_per_request.py. Each app is called as ASGI directly, on uvloop,
-by CONCURRENCY tasks; the process's CPU time (PostgreSQL runs in its own
+by --concurrency tasks; the process's CPU time (PostgreSQL runs in its own
 processes) divided by the requests is the cost of the app's own code: routing,
 dependencies, the query through the driver, validation, serialization, logging.
 

@@ -16,9 +16,6 @@ _NOT_EXTRA = set(vars(logging.makeLogRecord({}))) | {
 }
 
 
-_ENCODER = json.JSONEncoder(default=str)
-
-
 class JsonFormatter(logging.Formatter):
     """One JSON object per line; `extra=` fields become top-level keys."""
 
@@ -35,7 +32,7 @@ class JsonFormatter(logging.Formatter):
         )
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
-        return _ENCODER.encode(entry)
+        return json.dumps(entry, default=str)
 
 
 def configure_logging(level: str) -> None:
@@ -44,11 +41,6 @@ def configure_logging(level: str) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    # Our lines never show these, so records skip collecting them (the logging
-    # HOWTO's "Optimization" section).
-    logging.logThreads = False
-    logging.logProcesses = False
-    logging.logMultiprocessing = False
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         logging.getLogger(name).handlers.clear()
         logging.getLogger(name).propagate = True
