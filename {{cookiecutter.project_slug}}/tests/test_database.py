@@ -9,7 +9,7 @@ from {{ cookiecutter.package_name }}.database import ReadQuery, create_read_pool
 from {{ cookiecutter.package_name }}.users.models import User
 
 
-def test_read_query_compiles_to_asyncpg_placeholders_once() -> None:
+def test_read_query_compiles_to_asyncpg_placeholders() -> None:
     query = ReadQuery(
         select(User.id).where(
             (User.id == bindparam("user_id")) | (User.email == bindparam("email")),
