@@ -104,16 +104,12 @@ class ReadQuery:
         self.sql = str(compiled)
         # Bound parameter names in the order of $1, $2...
         self._parameters = tuple(compiled.positiontup or ())
-        binds = [compiled.binds[name] for name in self._parameters]
+        binds = {name: compiled.binds[name] for name in self._parameters}
         # ...those the caller passes, and the values the statement carries itself.
-        self._names = frozenset(
-            name
-            for name, bind in zip(self._parameters, binds, strict=True)
-            if bind.required
-        )
+        self._names = frozenset(name for name, bind in binds.items() if bind.required)
         self._constants = {
             name: bind.effective_value
-            for name, bind in zip(self._parameters, binds, strict=True)
+            for name, bind in binds.items()
             if not bind.required
         }
 

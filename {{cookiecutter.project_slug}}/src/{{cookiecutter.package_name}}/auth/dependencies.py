@@ -4,8 +4,8 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 
-from ..config import Settings
 from ..database import ReadPoolDep
+from ..dependencies import get_app_settings
 from ..exceptions import UnauthorizedError
 from ..users import queries as users_queries
 from ..users.schemas import UserRead
@@ -28,7 +28,7 @@ class AccessTokenBearer(OAuth2PasswordBearer):
         if token is None:
             msg = "Missing bearer token."
             raise UnauthorizedError(msg)
-        settings: Settings = request.app.state.settings
+        settings = await get_app_settings(request)
         user_id = security.decode_access_token(token, settings=settings)
         if user_id is None:
             msg = "Invalid or expired access token."
