@@ -34,12 +34,38 @@ ANSWER_SETS: dict[str, dict[str, str]] = {
 }
 
 
+@functools.cache
+def generated_settings() -> frozenset[str]:
+    """The generated service's settings, as its `.env.example` lists them."""
+    example = TEMPLATE / "{{cookiecutter.project_slug}}" / ".env.example"
+    return frozenset(
+        line.split("=", 1)[0]
+        for line in example.read_text().splitlines()
+        if "=" in line and not line.startswith("#")
+    )
+
+
+def leaks_into_generated_project(name: str) -> bool:
+    """A variable of the developer's shell that would change a generated project's run."""
+    upper = name.upper()
+    return (
+        upper in generated_settings()
+        or upper.startswith("PG")  # libpq's connection defaults, read by asyncpg
+        or upper in {"VIRTUAL_ENV", "PYTHONDONTWRITEBYTECODE", "PYTHONPATH"}
+        # The template's own `make test` must not pass its flags to a project's make.
+        or upper in {"MAKEFLAGS", "MAKELEVEL", "MFLAGS"}
+    )
+
+
 def subprocess_env(**extra: str) -> dict[str, str]:
-    """The environment a user's shell would give the generated project."""
+    """A user's shell, less what would leak the developer's own setup into the run.
+
+    TEST_DATABASE_URL passes through: it is the one variable read on purpose.
+    """
     env = {
         key: value
         for key, value in os.environ.items()
-        if key not in {"VIRTUAL_ENV", "PYTHONDONTWRITEBYTECODE", "PYTHONPATH"}
+        if not leaks_into_generated_project(key)
     }
     # uv (installed beside this interpreter) must be on PATH, as for a user.
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"

@@ -1,19 +1,13 @@
 """Generated projects work as their README says: install, check, migrate, serve."""
 
-import os
-import signal
-import subprocess
-import time
-import uuid
-from collections.abc import Callable, Iterator
+import re
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-import httpx
 import pytest
 
-from tests.conftest import ANSWER_SETS, run, subprocess_env
-
-POSTGRES = "postgresql://postgres@127.0.0.1:5432"
+from tests.conftest import ANSWER_SETS, generated_settings, run
 
 
 def by_answer_set() -> list[object]:
@@ -38,89 +32,6 @@ def test_generated_checks_pass(
     assert interpreter.stdout.startswith(f"{expected_python}.")
 
 
-@pytest.fixture
-def fresh_database() -> Iterator[str]:
-    name = f"quickstart_{uuid.uuid4().hex[:12]}"
-    run(
-        ["psql", f"{POSTGRES}/postgres", "-qc", f'CREATE DATABASE "{name}"'], cwd=Path()
-    )
-    yield f"{POSTGRES}/{name}"
-    run(
-        ["psql", f"{POSTGRES}/postgres", "-qc", f'DROP DATABASE "{name}" WITH (FORCE)'],
-        cwd=Path(),
-    )
-
-
-def wait_until_ready(url: str, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{url}/health/ready").status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.3)
-    pytest.fail(f"{url} did not become ready in {timeout}s")
-
-
-@pytest.mark.xdist_group("defaults")
-def test_quick_start_serves_the_api(
-    installed: Callable[[str], Path], fresh_database: str
-) -> None:
-    project = installed("defaults")
-    (project / ".env").write_text((project / ".env.example").read_text())
-    database_env = {"DATABASE_URL": fresh_database, "PORT": "8765"}
-
-    run(["make", "migrate"], cwd=project, env=database_env)
-    server = subprocess.Popen(
-        ["make", "run"],
-        cwd=project,
-        env=subprocess_env(**database_env),
-        start_new_session=True,
-    )
-    try:
-        base = "http://127.0.0.1:8765"
-        wait_until_ready(base)
-        exercise_api_contract(base)
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=20)
-
-
-def exercise_api_contract(base: str) -> None:
-    with httpx.Client(base_url=f"{base}/api/v1") as api:
-        credentials = {"email": "ops@example.com", "password": "long enough password"}
-        assert api.post("/auth/register", json=credentials).status_code == 201
-        tokens = api.post(
-            "/auth/token",
-            data={
-                "username": credentials["email"],
-                "password": credentials["password"],
-            },
-        ).json()
-        headers = {"Authorization": f"Bearer {tokens['access_token']}"}
-
-        assert (
-            api.get("/users/me", headers=headers).json()["email"]
-            == credentials["email"]
-        )
-        created = api.post(
-            "/items",
-            json={"name": "first"},
-            headers=headers | {"Idempotency-Key": "k1"},
-        )
-        assert created.status_code == 201
-        page = api.get("/items", params={"limit": 10}, headers=headers).json()
-        assert [item["name"] for item in page["items"]] == ["first"]
-        unauthorized = api.get("/items")
-        assert unauthorized.status_code == 401
-        assert unauthorized.headers["content-type"] == "application/problem+json"
-        refreshed = api.post(
-            "/auth/refresh", json={"refresh_token": tokens["refresh_token"]}
-        )
-        assert refreshed.status_code == 200
-
-
 @pytest.mark.xdist_group("defaults")
 def test_generated_suite_runs_on_embedded_postgres(
     installed: Callable[[str], Path],
@@ -133,3 +44,46 @@ def test_generated_suite_runs_on_embedded_postgres(
         cwd=project,
         env={"TEST_POSTGRES": "embedded"},
     )
+
+
+# Values a developer's shell or .env could hold: each would break a test that read it.
+HOSTILE = {
+    "APP_ENV": "production",
+    "DATABASE_URL": "postgresql://hostile:hostile@127.0.0.1:1/hostile",
+    "SECRET_KEY": "short",
+    "ACCESS_TOKEN_TTL_SECONDS": "1",
+    "CORS_ORIGINS": "*",
+    "DB_POOL_SIZE": "0",
+    "HOST": "256.256.256.256",
+    "PORT": "1",
+    "WORKERS": "0",
+    "LOG_LEVEL": "VERBOSE",
+    "PGHOST": "127.0.0.1",
+    "PGPORT": "1",
+    "PGUSER": "hostile",
+    "PGPASSWORD": "hostile",
+    "PGDATABASE": "hostile",
+    "PGSSLMODE": "verify-full",
+}
+
+
+def test_generated_suite_ignores_the_developers_shell_and_env_file(
+    cookies: Any,
+) -> None:
+    result = cookies.bake()
+    assert result.exit_code == 0, result.exception
+    project = Path(result.project_path)
+    # Every setting the service has, and the ones above with values that bite.
+    hostile = {name: "hostile" for name in generated_settings()} | HOSTILE
+    run(["make", "install"], cwd=project)
+    (project / ".env").write_text(
+        "".join(f"{name}={value}\n" for name, value in hostile.items())
+    )
+
+    tested = run(["make", "test"], cwd=project, env=hostile)
+
+    summary = next(
+        line for line in reversed(tested.stdout.splitlines()) if line.startswith("=")
+    )
+    assert re.search(r"\b\d+ passed\b", summary), summary
+    assert not re.search(r"failed|error|skipped", summary), summary

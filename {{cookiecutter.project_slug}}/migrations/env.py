@@ -4,11 +4,12 @@ import asyncio
 from logging.config import fileConfig
 
 from alembic import context
+from pydantic import ValidationError
 from sqlalchemy import pool
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from {{ cookiecutter.package_name }}.config import get_settings
+from {{ cookiecutter.package_name }}.config import explain, get_settings
 from {{ cookiecutter.package_name }}.models_registry import Base
 
 config = context.config
@@ -20,8 +21,12 @@ target_metadata = Base.metadata
 
 def database_url() -> str:
     # Tests and tools may pass a URL; otherwise the app's own setting is used.
-    url = config.get_main_option("sqlalchemy.url")
-    return url or get_settings().database_url
+    if url := config.get_main_option("sqlalchemy.url"):
+        return url
+    try:
+        return get_settings().database_url
+    except ValidationError as error:
+        raise SystemExit(explain(error)) from None
 
 
 def run_migrations() -> None:

@@ -1,3 +1,4 @@
+import os
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -18,6 +19,36 @@ from {{ cookiecutter.package_name }}.models_registry import Base
 from tests.database import create_database, drop_database, postgres_server
 
 PASSWORD = "correct horse battery staple"
+# What asyncpg reads from the environment to fill in a connection.
+LIBPQ_VARIABLES = frozenset(
+    {
+        "PGDATABASE",
+        "PGHOST",
+        "PGPASSFILE",
+        "PGPASSWORD",
+        "PGPORT",
+        "PGSERVICE",
+        "PGSSLCERT",
+        "PGSSLKEY",
+        "PGSSLMODE",
+        "PGSSLROOTCERT",
+        "PGTARGETSESSIONATTRS",
+        "PGUSER",
+    }
+)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Keep the developer's shell out: only TEST_DATABASE_URL is read on purpose.
+
+    Every setting of the service (DATABASE_URL, APP_ENV, SECRET_KEY...) and every
+    libpq variable is removed before any test runs, and the tests build their
+    settings without `.env`, so what a shell exports never changes a result.
+    """
+    leaky = {name.upper() for name in Settings.model_fields} | LIBPQ_VARIABLES
+    for name in list(os.environ):
+        if name.upper() in leaky:
+            del os.environ[name]
 
 
 def alembic_config() -> Config:

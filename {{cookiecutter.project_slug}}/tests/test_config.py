@@ -3,7 +3,7 @@ from typing import Any
 import pytest
 from pydantic import SecretStr, ValidationError
 
-from {{ cookiecutter.package_name }}.config import Settings
+from {{ cookiecutter.package_name }}.config import Settings, explain
 
 
 def make(**values: Any) -> Settings:
@@ -12,8 +12,27 @@ def make(**values: Any) -> Settings:
 
 
 def test_database_url_is_required() -> None:
-    with pytest.raises(ValidationError, match="database_url"):
+    with pytest.raises(ValidationError, match="DATABASE_URL is not set"):
         Settings(_env_file=None)
+
+
+def test_an_empty_database_url_is_refused_like_a_missing_one() -> None:
+    with pytest.raises(ValidationError, match="DATABASE_URL is not set"):
+        make(database_url="  ")
+
+
+def test_errors_are_explained_one_line_per_setting() -> None:
+    with pytest.raises(ValidationError) as caught:
+        Settings(_env_file=None, port=0, log_level="LOUD")
+
+    lines = explain(caught.value).splitlines()
+
+    assert sorted(line.split(" ")[0] for line in lines) == [
+        "DATABASE_URL",
+        "LOG_LEVEL:",
+        "PORT:",
+    ]
+    assert "DATABASE_URL is not set: " in lines[0]
 
 
 def test_plain_postgresql_urls_use_asyncpg() -> None:

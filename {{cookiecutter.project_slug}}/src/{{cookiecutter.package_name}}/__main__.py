@@ -1,10 +1,13 @@
 """Server entry point: `python -m {{ cookiecutter.package_name }}` (add `--reload` in development)."""
 
 import argparse
+import sys
+from pathlib import Path
 
 import uvicorn
+from pydantic import ValidationError
 
-from .config import get_settings
+from .config import explain, get_settings
 from .observability import configure_logging
 
 
@@ -14,7 +17,10 @@ def main(argv: list[str] | None = None) -> None:
         "--reload", action="store_true", help="restart on code changes (development)"
     )
     args = parser.parse_args(argv)
-    settings = get_settings()
+    try:
+        settings = get_settings()
+    except ValidationError as error:
+        sys.exit(explain(error))
     configure_logging(settings.log_level)
     uvicorn.run(
         "{{ cookiecutter.package_name }}.main:create_app",
@@ -23,6 +29,8 @@ def main(argv: list[str] | None = None) -> None:
         port=settings.port,
         workers=None if args.reload else settings.workers,
         reload=args.reload,
+        # The package only: not .venv, not the local database's files.
+        reload_dirs=[str(Path(__file__).parent)] if args.reload else None,
         log_config=None,
         access_log=False,
         proxy_headers=True,

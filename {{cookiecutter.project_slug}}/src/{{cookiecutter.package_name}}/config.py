@@ -3,7 +3,7 @@
 from functools import lru_cache
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PLACEHOLDER_SECRET = "change-me"  # noqa: S105 - the value production refuses
@@ -14,8 +14,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore")
 
     app_env: Literal["development", "test", "production"] = "development"
-    # Required: a service must never guess which database it writes to.
-    database_url: str
+    # Required: a service must never guess which database it writes to. Unset and
+    # empty (as `.env` leaves it for `make dev`) are refused alike.
+    database_url: str = Field(default="", validate_default=True)
     # Connections per worker process: the session pool (writes, ORM work) and the
     # read pool (ReadQuery). Overflow connections are opened for a burst and
     # closed after it; under sustained load that churn cost about 50 µs of CPU
@@ -35,10 +36,21 @@ class Settings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def _require_asyncpg(cls, value: str) -> str:
+        if not value.strip():
+            msg = (
+                "DATABASE_URL is not set: point it at a PostgreSQL database "
+                "(postgresql://user:password@host:5432/name); on a developer machine, "
+                "`make dev` starts a project-local PostgreSQL instead"
+            )
+            raise ValueError(msg)
         if value.startswith(("postgresql://", "postgres://")):
             return "postgresql+asyncpg://" + value.split("://", 1)[1]
         if not value.startswith("postgresql+asyncpg://"):
-            msg = f"DATABASE_URL must be a postgresql:// URL, got {value.split('://', 1)[0]}://"
+            scheme = value.split("://", 1)[0] if "://" in value else value[:20]
+            msg = (
+                "DATABASE_URL must be a postgresql:// URL "
+                f"(postgresql://user:password@host:5432/name), got {scheme!r}"
+            )
             raise ValueError(msg)
         return value
 
@@ -66,3 +78,14 @@ class Settings(BaseSettings):
 @lru_cache
 def get_settings() -> Settings:
     return Settings()
+
+
+def explain(error: ValidationError) -> str:
+    """One line per invalid setting, named as its environment variable."""
+    lines = []
+    for problem in error.errors():
+        name = "_".join(str(part) for part in problem["loc"]).upper()
+        message = problem["msg"].removeprefix("Value error, ")
+        named = not name or message.startswith(name)
+        lines.append(message if named else f"{name}: {message}")
+    return "\n".join(lines)

@@ -71,12 +71,19 @@ async def create_read_pool(settings: Settings) -> asyncpg.Pool:
     demand, like the engine's, so the service starts (and its readiness probe
     reports) while the database is down.
     """
-    _, options = _ASYNCPG.create_connect_args(make_url(settings.database_url))
+    return await asyncpg.create_pool(
+        min_size=0,
+        max_size=settings.db_read_pool_size,
+        **connect_options(settings.database_url),
+    )
+
+
+def connect_options(database_url: str) -> dict[str, Any]:
+    """asyncpg.connect() arguments for DATABASE_URL, as SQLAlchemy reads the URL."""
+    _, options = _ASYNCPG.create_connect_args(make_url(database_url))
     for name in _ADAPTER_OPTIONS:
         options.pop(name, None)
-    return await asyncpg.create_pool(
-        min_size=0, max_size=settings.db_read_pool_size, **options
-    )
+    return dict(options)
 
 
 class ReadQuery:
