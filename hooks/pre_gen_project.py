@@ -1,7 +1,9 @@
 """Refuse invalid answers before anything is written.
 
 Each validate_* function returns an error message or None; main() prints every
-error as `ERROR: <option> (<value>): <what is allowed>` and exits 1.
+error as `ERROR: <option> (<value>): <what is allowed>` and exits 1. Choice and
+yes/no options need no validator here: cookiecutter refuses a value outside the
+list itself, before any hook runs.
 """
 
 import json
@@ -13,7 +15,6 @@ import unicodedata
 SLUG = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 PACKAGE = re.compile(r"^[a-z][a-z0-9_]*$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-SUPPORTED_PYTHONS = ("3.11", "3.12", "3.13")
 MAX_NAME_LENGTH = 80
 MAX_DESCRIPTION_LENGTH = 200
 # Kubernetes names are at most 63 characters; the migration Job adds "-migrate".
@@ -81,12 +82,6 @@ def validate_author_email(value: str) -> str | None:
     return None
 
 
-def validate_python_version(value: str) -> str | None:
-    if value not in SUPPORTED_PYTHONS:
-        return "one of " + ", ".join(SUPPORTED_PYTHONS)
-    return None
-
-
 VALIDATORS = {
     "project_name": validate_project_name,
     "project_slug": validate_project_slug,
@@ -94,7 +89,6 @@ VALIDATORS = {
     "description": validate_description,
     "author_name": validate_one_line,
     "author_email": validate_author_email,
-    "python_version": validate_python_version,
 }
 
 

@@ -2,6 +2,7 @@
 
 import functools
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -23,13 +24,24 @@ AWKWARD = {
 # The longest package name the template promises to format cleanly.
 LONG_PACKAGE = "ledger_reconciliation_platform_x"
 
-ANSWER_SETS: dict[str, dict[str, str]] = {
+# The answer sets that are installed and run their own `make check`: together
+# they give every option every value (tests/test_matrix.py checks that), while
+# the matrix bakes and lints every combination.
+ANSWER_SETS: dict[str, dict[str, object]] = {
     "defaults": {},
-    "awkward:py3.13": {**AWKWARD, "python_version": "3.13"},
+    "awkward:py3.13": {
+        **AWKWARD,
+        "python_version": "3.13",
+        "example_resource": False,
+        "ci": "gitlab",
+        "deploy": "docker",
+    },
     "long-package:py3.11": {
         "project_name": "Ledger Reconciliation",
         "package_name": LONG_PACKAGE,
         "python_version": "3.11",
+        "ci": "none",
+        "deploy": "none",
     },
 }
 
@@ -38,11 +50,7 @@ ANSWER_SETS: dict[str, dict[str, str]] = {
 def generated_settings() -> frozenset[str]:
     """The generated service's settings, as its `.env.example` lists them."""
     example = TEMPLATE / "{{cookiecutter.project_slug}}" / ".env.example"
-    return frozenset(
-        line.split("=", 1)[0]
-        for line in example.read_text().splitlines()
-        if "=" in line and not line.startswith("#")
-    )
+    return frozenset(re.findall(r"^([A-Z][A-Z0-9_]*)=", example.read_text(), re.M))
 
 
 def leaks_into_generated_project(name: str) -> bool:

@@ -1,84 +1,34 @@
 """Every answer set bakes into a clean project: no Jinja residue, files parse, ruff is happy."""
 
-import ast
-import json
-import re
 import tomllib
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-import yaml
 
+from tests.cleanliness import blank_line_runs, jinja_residue, unparsable
 from tests.conftest import ANSWER_SETS, run
 
-# GitHub Actions expressions (${{ … }}) are meant to be there; a closing `%}` alone
-# is an f-string format spec ({share:.0%}), not Jinja.
-JINJA_RESIDUE = re.compile(r"(?<!\$)\{\{|\{%|\{#")
-BLANK_LINE_RUN = re.compile(r"\n\s*\n\s*\n\s*\n")
-
 answer_sets = pytest.mark.parametrize("answer_set", list(ANSWER_SETS))
-
-
-# What installing and running the project adds (other tests share the bake).
-NOT_BAKED = {".venv", "__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache"}
-
-
-def files(project: Path) -> list[Path]:
-    return [
-        path
-        for path in project.rglob("*")
-        if path.is_file()
-        and not NOT_BAKED.intersection(path.relative_to(project).parts)
-        and path.name not in {".coverage", "uv.lock"}
-    ]
 
 
 @answer_sets
 def test_bakes_without_jinja_residue(
     bake: Callable[[str], Path], answer_set: str
 ) -> None:
-    project = bake(answer_set)
-
-    residue = [
-        f"{path.relative_to(project)}:{number}: {line.strip()}"
-        for path in files(project)
-        for number, line in enumerate(path.read_text().splitlines(), start=1)
-        if JINJA_RESIDUE.search(line)
-    ]
-
-    assert residue == []
+    assert jinja_residue(bake(answer_set)) == []
 
 
 @answer_sets
 def test_bakes_without_blank_line_runs(
     bake: Callable[[str], Path], answer_set: str
 ) -> None:
-    project = bake(answer_set)
-
-    runs = [
-        str(path.relative_to(project))
-        for path in files(project)
-        if BLANK_LINE_RUN.search(path.read_text())
-    ]
-
-    assert runs == []
+    assert blank_line_runs(bake(answer_set)) == []
 
 
 @answer_sets
 def test_bakes_files_that_parse(bake: Callable[[str], Path], answer_set: str) -> None:
-    project = bake(answer_set)
-
-    for path in files(project):
-        text = path.read_text()
-        if path.suffix == ".py":
-            ast.parse(text, filename=str(path))
-        elif path.suffix == ".toml":
-            tomllib.loads(text)
-        elif path.suffix in {".yaml", ".yml"}:
-            list(yaml.safe_load_all(text))
-        elif path.suffix == ".json":
-            json.loads(text)
+    assert unparsable(bake(answer_set)) == []
 
 
 @answer_sets

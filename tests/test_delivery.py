@@ -11,13 +11,36 @@ import pytest
 import yaml
 
 from tests.conftest import ANSWER_SETS, run
+from tests.matrix import answer
 
-K8S = Path("deploy", "k8s")
-WORKFLOW = Path(".github", "workflows", "ci.yml")
+K8S = Path("deploy", "k8s", "base")
+WORKFLOWS = Path(".github", "workflows")
 # The UID the Dockerfile creates and Kubernetes is told to expect.
 APP_UID = 10001
 
+
+def answer_sets_where(option: str, *values: object) -> pytest.MarkDecorator:
+    """The answer sets whose bake has the files these tests check."""
+    return pytest.mark.parametrize(
+        "answer_set",
+        [
+            name
+            for name, answers in ANSWER_SETS.items()
+            if answer(answers, option) in values
+        ],
+    )
+
+
 answer_sets = pytest.mark.parametrize("answer_set", list(ANSWER_SETS))
+with_docker = answer_sets_where("deploy", "kubernetes", "docker")
+with_kubernetes = answer_sets_where("deploy", "kubernetes")
+with_github = answer_sets_where("ci", "github")
+
+
+def workflows(project: Path) -> list[str]:
+    return sorted(
+        str(path.relative_to(project)) for path in (project / WORKFLOWS).glob("*.yml")
+    )
 
 
 def k8s_manifests(project: Path) -> list[Path]:
@@ -38,7 +61,7 @@ def pod_specs(project: Path) -> list[dict[str, Any]]:
     ]
 
 
-@answer_sets
+@with_docker
 def test_dockerfile_passes_hadolint(
     bake: Callable[[str], Path], answer_set: str
 ) -> None:
@@ -47,7 +70,7 @@ def test_dockerfile_passes_hadolint(
     run(["hadolint", "--failure-threshold", "style", "Dockerfile"], cwd=project)
 
 
-@answer_sets
+@with_docker
 def test_compose_matches_the_compose_spec(
     bake: Callable[[str], Path], answer_set: str
 ) -> None:
@@ -59,7 +82,7 @@ def test_compose_matches_the_compose_spec(
     )
 
 
-@answer_sets
+@with_github
 def test_workflow_matches_the_schema(
     bake: Callable[[str], Path], answer_set: str
 ) -> None:
@@ -70,29 +93,29 @@ def test_workflow_matches_the_schema(
             "check-jsonschema",
             "--builtin-schema",
             "vendor.github-workflows",
-            str(WORKFLOW),
+            *workflows(project),
         ],
         cwd=project,
     )
 
 
-@answer_sets
+@with_github
 def test_workflow_passes_actionlint(
     bake: Callable[[str], Path], answer_set: str
 ) -> None:
     project = bake(answer_set)
 
-    run(["actionlint", "-no-color", str(WORKFLOW)], cwd=project)
+    run(["actionlint", "-no-color", *workflows(project)], cwd=project)
 
 
-@answer_sets
+@with_github
 def test_workflow_passes_zizmor(bake: Callable[[str], Path], answer_set: str) -> None:
     project = bake(answer_set)
 
-    run(["zizmor", "--offline", "--no-progress", str(WORKFLOW)], cwd=project)
+    run(["zizmor", "--offline", "--no-progress", *workflows(project)], cwd=project)
 
 
-@answer_sets
+@with_kubernetes
 def test_k8s_manifests_are_strictly_valid(
     bake: Callable[[str], Path], answer_set: str
 ) -> None:
@@ -104,7 +127,7 @@ def test_k8s_manifests_are_strictly_valid(
     )
 
 
-@answer_sets
+@with_kubernetes
 def test_kustomization_lists_every_manifest(
     bake: Callable[[str], Path], answer_set: str
 ) -> None:
@@ -117,7 +140,7 @@ def test_kustomization_lists_every_manifest(
     ]
 
 
-@answer_sets
+@with_kubernetes
 def test_kustomization_sets_every_image(
     bake: Callable[[str], Path], answer_set: str
 ) -> None:
@@ -133,7 +156,7 @@ def test_kustomization_sets_every_image(
     assert images == {image["name"] for image in kustomization["images"]}
 
 
-@answer_sets
+@with_kubernetes
 def test_pods_run_as_the_image_user(
     bake: Callable[[str], Path], answer_set: str
 ) -> None:

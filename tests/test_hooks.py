@@ -5,15 +5,16 @@ import subprocess
 import sys
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 
 from tests.conftest import TEMPLATE, subprocess_env
 
 
-def load_pre_gen_hook() -> ModuleType:
+def load_hook(name: str) -> ModuleType:
     spec = importlib.util.spec_from_file_location(
-        "pre_gen_project", TEMPLATE / "hooks" / "pre_gen_project.py"
+        name, TEMPLATE / "hooks" / f"{name}.py"
     )
     assert spec is not None
     assert spec.loader is not None
@@ -22,7 +23,8 @@ def load_pre_gen_hook() -> ModuleType:
     return module
 
 
-hook = load_pre_gen_hook()
+hook = load_hook("pre_gen_project")
+post_gen = load_hook("post_gen_project")
 
 INVALID = [
     ("project_slug", "Payments Service", "lowercase ASCII letters"),
@@ -57,11 +59,47 @@ def test_refuses_invalid_answer(
     assert list((tmp_path / "out").iterdir()) == []
 
 
-def test_refuses_an_unsupported_python_version(tmp_path: Path) -> None:
-    result = bake_cli(tmp_path, {"python_version": "3.9"})
+BAD_CHOICES = [
+    (
+        "python_version",
+        "3.9",
+        "ValueError: 3.9 provided for choice variable python_version,"
+        " but the choices are ['3.12', '3.13', '3.11'].",
+    ),
+    (
+        "ci",
+        "jenkins",
+        "ValueError: jenkins provided for choice variable ci,"
+        " but the choices are ['github', 'gitlab', 'none'].",
+    ),
+    (
+        "deploy",
+        "helm",
+        "ValueError: helm provided for choice variable deploy,"
+        " but the choices are ['kubernetes', 'docker', 'none'].",
+    ),
+    (
+        "example_resource",
+        "maybe",
+        "ValueError: maybe provided for variable example_resource"
+        " could not be converted to a boolean.",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    BAD_CHOICES,
+    ids=[f"{option}:{value}" for option, value, _ in BAD_CHOICES],
+)
+def test_cookiecutter_refuses_a_value_outside_the_choices(
+    tmp_path: Path, option: str, value: str, message: str
+) -> None:
+    """Cookiecutter itself refuses it before any hook runs: its last line says why."""
+    result = bake_cli(tmp_path, {option: value})
 
     assert result.returncode != 0
-    assert "python_version" in result.stderr
+    assert result.stderr.strip().splitlines()[-1] == message
     assert list((tmp_path / "out").iterdir()) == []
 
 
@@ -96,7 +134,6 @@ def test_validators_accept_the_defaults() -> None:
         "description": "A production-ready FastAPI microservice.",
         "author_name": "Platform Team",
         "author_email": "platform@example.com",
-        "python_version": "3.12",
     }
 
     assert hook.main(answers) == 0
@@ -113,3 +150,41 @@ def test_main_reports_every_error_at_once(capsys: pytest.CaptureFixture[str]) ->
         "package_name",
         "author_email",
     }
+
+
+def test_post_gen_removes_what_the_answers_leave_out() -> None:
+    answers = {
+        "package_name": "svc",
+        "example_resource": False,
+        "ci": "none",
+        "deploy": "docker",
+    }
+
+    assert sorted(post_gen.unneeded_paths(answers)) == [
+        ".github",
+        ".gitlab-ci.yml",
+        "deploy",
+        "src/svc/idempotency.py",
+        "src/svc/items",
+        "src/svc/pagination.py",
+        "tests/items",
+    ]
+
+
+def test_post_gen_runs_again_without_harm(cookies: Any) -> None:
+    """cruft re-runs the hooks on every update: paths already gone, .env kept."""
+    answers = {"example_resource": False, "ci": "gitlab", "deploy": "none"}
+    result = cookies.bake(extra_context=answers)
+    assert result.exit_code == 0, result.exception
+    project = Path(result.project_path)
+    env = (project / ".env").read_text()
+    before = sorted(project.rglob("*"))
+
+    assert post_gen.main({"package_name": "payments_service", **answers}, project) == 0
+
+    assert (project / ".env").read_text() == env
+    assert sorted(project.rglob("*")) == before
+    assert oct((project / ".env").stat().st_mode & 0o777) == "0o600"
+    secret = [line for line in env.splitlines() if line.startswith("SECRET_KEY=")]
+    assert len(secret) == 1
+    assert len(secret[0].removeprefix("SECRET_KEY=")) >= 64

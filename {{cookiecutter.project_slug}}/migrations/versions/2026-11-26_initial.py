@@ -1,4 +1,4 @@
-"""Initial schema: users, refresh tokens, items and idempotency records.
+"""Initial schema.
 
 Revision ID: 4580473df605
 Revises:
@@ -9,7 +9,9 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+{%- if cookiecutter.example_resource %}
 from sqlalchemy.dialects import postgresql
+{%- endif %}
 
 revision: str = "4580473df605"
 down_revision: str | None = None
@@ -35,6 +37,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_users")),
         sa.UniqueConstraint("email", name=op.f("uq_users_email")),
     )
+{%- if cookiecutter.example_resource %}
     op.create_table(
         "idempotency_records",
         sa.Column("user_id", sa.Uuid(), nullable=False),
@@ -91,6 +94,7 @@ def upgrade() -> None:
         ["owner_id", "created_at", "id"],
         unique=False,
     )
+{%- endif %}
     op.create_table(
         "refresh_tokens",
         sa.Column("id", sa.Uuid(), nullable=False),
@@ -129,7 +133,9 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_refresh_tokens_user_id"), table_name="refresh_tokens")
     op.drop_index(op.f("ix_refresh_tokens_family_id"), table_name="refresh_tokens")
     op.drop_table("refresh_tokens")
+{%- if cookiecutter.example_resource %}
     op.drop_index("ix_items_owner_id_created_at_id", table_name="items")
     op.drop_table("items")
     op.drop_table("idempotency_records")
+{%- endif %}
     op.drop_table("users")

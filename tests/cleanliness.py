@@ -1,0 +1,67 @@
+"""What makes a baked project look hand-written: checks shared by every bake test."""
+
+import ast
+import json
+import re
+import tomllib
+from pathlib import Path
+
+import yaml
+
+# GitHub Actions expressions (${{ … }}) are meant to be there; a closing `%}` alone
+# is an f-string format spec ({share:.0%}), not Jinja.
+JINJA_RESIDUE = re.compile(r"(?<!\$)\{\{|\{%|\{#")
+BLANK_LINE_RUN = re.compile(r"\n\s*\n\s*\n\s*\n")
+# What installing and running the project adds (other tests share the bake).
+NOT_BAKED = {".venv", "__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache"}
+
+
+def files(project: Path) -> list[Path]:
+    return [
+        path
+        for path in project.rglob("*")
+        if path.is_file()
+        and not NOT_BAKED.intersection(path.relative_to(project).parts)
+        and path.name not in {".coverage", "uv.lock"}
+    ]
+
+
+def jinja_residue(project: Path) -> list[str]:
+    return [
+        f"{path.relative_to(project)}:{number}: {line.strip()}"
+        for path in files(project)
+        for number, line in enumerate(path.read_text().splitlines(), start=1)
+        if JINJA_RESIDUE.search(line)
+    ]
+
+
+def blank_line_runs(project: Path) -> list[str]:
+    return [
+        str(path.relative_to(project))
+        for path in files(project)
+        if BLANK_LINE_RUN.search(path.read_text())
+    ]
+
+
+def unparsable(project: Path) -> list[str]:
+    """Files that their own language's parser refuses, with the reason."""
+    problems = []
+    for path in files(project):
+        text = path.read_text()
+        try:
+            if path.suffix == ".py":
+                ast.parse(text, filename=str(path))
+            elif path.suffix == ".toml":
+                tomllib.loads(text)
+            elif path.suffix in {".yaml", ".yml"}:
+                list(yaml.safe_load_all(text))
+            elif path.suffix == ".json":
+                json.loads(text)
+        except (
+            SyntaxError,
+            tomllib.TOMLDecodeError,
+            yaml.YAMLError,
+            ValueError,
+        ) as error:
+            problems.append(f"{path.relative_to(project)}: {error}")
+    return problems

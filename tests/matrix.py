@@ -1,0 +1,66 @@
+"""The option matrix: every combination of the template's choice and yes/no options."""
+
+import itertools
+import json
+from pathlib import Path
+
+from tests.conftest import TEMPLATE
+
+# Answers that only change names or versions: the answer sets cover those.
+NOT_IN_MATRIX = {"python_version"}
+SHARDS = 2
+
+Answers = dict[str, object]
+
+
+def context() -> dict[str, object]:
+    loaded: dict[str, object] = json.loads((TEMPLATE / "cookiecutter.json").read_text())
+    return loaded
+
+
+def matrix_options() -> dict[str, list[object]]:
+    """Each choice option's values and each yes/no option's two, in template order."""
+    options: dict[str, list[object]] = {}
+    for name, value in context().items():
+        if name.startswith("_") or name in NOT_IN_MATRIX:
+            continue
+        if isinstance(value, bool):
+            options[name] = [True, False]
+        elif isinstance(value, list):
+            options[name] = list(value)
+    return options
+
+
+def default(option: str) -> object:
+    value = context()[option]
+    return value[0] if isinstance(value, list) else value
+
+
+def answer(answers: Answers, option: str) -> object:
+    """The value an answer set gives an option, its default when it gives none."""
+    return answers.get(option, default(option))
+
+
+def combinations() -> list[Answers]:
+    options = matrix_options()
+    return [
+        dict(zip(options, values, strict=True))
+        for values in itertools.product(*options.values())
+    ]
+
+
+def shard(index: int) -> list[Answers]:
+    return combinations()[index::SHARDS]
+
+
+def combination_id(answers: Answers) -> str:
+    return ",".join(f"{option}:{value}" for option, value in answers.items())
+
+
+def distinct_files(projects: list[Path], pattern: str) -> list[Path]:
+    """One file per distinct content among the projects' files matching pattern."""
+    seen: dict[bytes, Path] = {}
+    for project in projects:
+        for path in sorted(project.glob(pattern)):
+            seen.setdefault(path.read_bytes(), path)
+    return list(seen.values())
