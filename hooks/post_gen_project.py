@@ -20,6 +20,8 @@ UNNEEDED: dict[tuple[str, object], tuple[str, ...]] = {
         "src/{package}/pagination.py",
         "tests/items",
     ),
+    ("metrics", False): ("src/{package}/metrics.py", "tests/test_metrics.py"),
+    ("tracing", False): ("src/{package}/tracing.py", "tests/test_tracing.py"),
     ("ci", "github"): (".gitlab-ci.yml",),
     ("ci", "gitlab"): (".github",),
     ("ci", "none"): (".github", ".gitlab-ci.yml"),

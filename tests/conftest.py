@@ -33,6 +33,8 @@ ANSWER_SETS: dict[str, dict[str, object]] = {
         **AWKWARD,
         "python_version": "3.13",
         "example_resource": False,
+        "metrics": True,
+        "tracing": True,
         "ci": "gitlab",
         "deploy": "docker",
     },
@@ -40,9 +42,11 @@ ANSWER_SETS: dict[str, dict[str, object]] = {
         "project_name": "Ledger Reconciliation",
         "package_name": LONG_PACKAGE,
         "python_version": "3.11",
+        "metrics": True,
         "ci": "none",
         "deploy": "none",
     },
+    "tracing-only": {"tracing": True},
 }
 
 
@@ -59,6 +63,7 @@ def leaks_into_generated_project(name: str) -> bool:
     return (
         upper in generated_settings()
         or upper.startswith("PG")  # libpq's connection defaults, read by asyncpg
+        or upper.startswith(("OTEL_", "PROMETHEUS_"))  # exporters, multiprocess dir
         or upper in {"VIRTUAL_ENV", "PYTHONDONTWRITEBYTECODE", "PYTHONPATH"}
         # The template's own `make test` must not pass its flags to a project's make.
         or upper in {"MAKEFLAGS", "MAKELEVEL", "MFLAGS"}

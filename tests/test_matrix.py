@@ -5,6 +5,7 @@ once, ruff runs once over the whole shard, and each validator runs once per
 distinct file content.
 """
 
+import itertools
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -198,8 +199,25 @@ def distinct_overlays(projects: list[Path]) -> list[Path]:
     return list(seen.values())
 
 
+# Options whose code meets: every pair of their values is installed and checked.
+INTERACTING = [("metrics", "tracing")]
+
+
 def test_answer_sets_give_every_option_every_value() -> None:
     """The installed answer sets (make check, quick start) cover the whole matrix's values."""
     for option, values in matrix_options().items():
         covered = {answer(answers, option) for answers in ANSWER_SETS.values()}
         assert covered == set(values), option
+
+
+@pytest.mark.parametrize(("first", "second"), INTERACTING)
+def test_answer_sets_give_every_pair_of_interacting_options(
+    first: str, second: str
+) -> None:
+    options = matrix_options()
+    covered = {
+        (answer(answers, first), answer(answers, second))
+        for answers in ANSWER_SETS.values()
+    }
+
+    assert covered == set(itertools.product(options[first], options[second]))

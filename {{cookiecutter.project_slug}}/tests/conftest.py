@@ -37,17 +37,21 @@ LIBPQ_VARIABLES = frozenset(
     }
 )
 
+# OpenTelemetry's and Prometheus's own variables (exporters, multiprocess dir).
+OBSERVABILITY_PREFIXES = ("OTEL_", "PROMETHEUS_")
+
 
 def pytest_configure(config: pytest.Config) -> None:
     """Keep the developer's shell out: only TEST_DATABASE_URL is read on purpose.
 
-    Every setting of the service (DATABASE_URL, APP_ENV, SECRET_KEY...) and every
-    libpq variable is removed before any test runs, and the tests build their
-    settings without `.env`, so what a shell exports never changes a result.
+    Every setting of the service (DATABASE_URL, APP_ENV, SECRET_KEY...), every
+    libpq variable and the OTEL_* and PROMETHEUS_* ones are removed before any
+    test runs, and the tests build their settings without `.env`, so what a
+    shell exports never changes a result.
     """
     leaky = {name.upper() for name in Settings.model_fields} | LIBPQ_VARIABLES
     for name in list(os.environ):
-        if name.upper() in leaky:
+        if name.upper() in leaky or name.upper().startswith(OBSERVABILITY_PREFIXES):
             del os.environ[name]
 
 

@@ -51,15 +51,19 @@ def server(database_url: URL, tmp_path: Path) -> Iterator[str]:
         process.wait(timeout=10)
 
 
-def test_module_entry_point_serves_the_api(server: str) -> None:
+def wait_until_serving(base: str) -> httpx.Response:
+    """The first answer of /health/ready once the server accepts connections."""
     deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
     while True:
         try:
-            response = httpx.get(f"{server}/health/ready")
-            break
+            return httpx.get(f"{base}/health/ready")
         except httpx.TransportError:
             assert time.monotonic() < deadline, "the server did not start in time"
             time.sleep(0.2)
+
+
+def test_module_entry_point_serves_the_api(server: str) -> None:
+    response = wait_until_serving(server)
 
     assert response.status_code == 200
     assert httpx.get(f"{server}/openapi.json").json()["paths"]

@@ -8,6 +8,9 @@ import uvicorn
 from pydantic import ValidationError
 
 from .config import explain, get_settings
+{%- if cookiecutter.metrics %}
+from .metrics import prepare_multiprocess_metrics
+{%- endif %}
 from .observability import configure_logging
 
 
@@ -22,6 +25,10 @@ def main(argv: list[str] | None = None) -> None:
     except ValidationError as error:
         sys.exit(explain(error))
     configure_logging(settings.log_level)
+{%- if cookiecutter.metrics %}
+    if settings.workers > 1 and not args.reload:
+        prepare_multiprocess_metrics()
+{%- endif %}
     uvicorn.run(
         "{{ cookiecutter.package_name }}.main:create_app",
         factory=True,

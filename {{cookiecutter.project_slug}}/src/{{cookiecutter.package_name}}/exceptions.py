@@ -11,6 +11,9 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .observability import request_id_var
+{%- if cookiecutter.tracing %}
+from .tracing import trace_context
+{%- endif %}
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 
@@ -70,6 +73,9 @@ def problem_response(
         "instance": request.url.path,
         "request_id": request_id_var.get(),
     }
+{%- if cookiecutter.tracing %}
+    body.update(trace_context())
+{%- endif %}
     if detail:
         body["detail"] = detail
     body.update(extra or {})

@@ -12,8 +12,14 @@ from .config import Settings, get_settings
 from .database import create_engine, create_read_pool, create_sessionmaker
 from .exceptions import register_exception_handlers
 from .health.router import router as health_router
+{%- if cookiecutter.metrics %}
+from .metrics import instrument_metrics
+{%- endif %}
 from .middleware import RequestContextMiddleware
 from .observability import configure_logging
+{%- if cookiecutter.tracing %}
+from .tracing import instrument_tracing
+{%- endif %}
 
 
 @asynccontextmanager
@@ -53,6 +59,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             expose_headers=["ETag", "Location", "X-Request-ID"],
         )
     app.add_middleware(RequestContextMiddleware)
+{%- if cookiecutter.metrics %}
+    instrument_metrics(app)
+{%- endif %}
+{%- if cookiecutter.tracing %}
+    instrument_tracing(app)
+{%- endif %}
     app.include_router(health_router)
     include_api(app)
     return app

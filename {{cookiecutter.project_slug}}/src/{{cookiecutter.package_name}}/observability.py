@@ -4,6 +4,10 @@ import json
 import logging
 from contextvars import ContextVar
 from datetime import UTC, datetime
+{%- if cookiecutter.tracing %}
+
+from .tracing import trace_context
+{%- endif %}
 
 request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
 
@@ -27,6 +31,9 @@ class JsonFormatter(logging.Formatter):
             "message": record.getMessage(),
             "request_id": request_id_var.get(),
         }
+{%- if cookiecutter.tracing %}
+        entry.update(trace_context())
+{%- endif %}
         entry.update(
             (key, value) for key, value in vars(record).items() if key not in _NOT_EXTRA
         )
