@@ -1,3 +1,4 @@
+import secrets
 from typing import Any
 
 import pytest
@@ -8,6 +9,7 @@ from {{ cookiecutter.package_name }}.config import Settings, explain
 
 def make(**values: Any) -> Settings:
     values.setdefault("database_url", "postgresql://app@db:5432/app")
+    values.setdefault("app_env", "development")
     return Settings(_env_file=None, **values)
 
 
@@ -52,13 +54,46 @@ def test_cors_origins_are_comma_separated() -> None:
     assert settings.cors_origins == ["https://a.example", "https://b.example"]
 
 
-@pytest.mark.parametrize("secret", ["change-me", "too-short"])
+def test_production_is_the_default() -> None:
+    settings = Settings(
+        _env_file=None,
+        database_url="postgresql://app@db:5432/app",
+        secret_key=SecretStr(secrets.token_urlsafe(48)),
+    )
+
+    assert settings.app_env == "production"
+
+
+def test_production_refuses_the_placeholder_secret_by_default() -> None:
+    with pytest.raises(ValidationError, match="SECRET_KEY must be a random value"):
+        Settings(_env_file=None, database_url="postgresql://app@db:5432/app")
+
+
+@pytest.mark.parametrize(
+    "secret",
+    ["change-me", "too-short", "a" * 32, "ab" * 32, "abc" * 11],
+    ids=["placeholder", "short", "one-character", "two-characters", "three-characters"],
+)
 def test_production_refuses_a_weak_secret(secret: str) -> None:
     with pytest.raises(ValidationError, match="SECRET_KEY must be a random value"):
         make(app_env="production", secret_key=SecretStr(secret))
 
 
-def test_production_accepts_a_strong_secret() -> None:
-    settings = make(app_env="production", secret_key=SecretStr("s" * 32))
+@pytest.mark.parametrize(
+    "secret",
+    ["4f1c9be27a0d83e6b5f2c7d90e1a4b38", "Jq3vX9_kLm2-Rt8wZpYb5cNd0sHgF7eA"],
+    ids=["hex", "urlsafe"],
+)
+def test_production_accepts_a_random_secret(secret: str) -> None:
+    settings = make(app_env="production", secret_key=SecretStr(secret))
 
     assert settings.app_env == "production"
+
+
+def test_production_refuses_cors_for_any_origin() -> None:
+    with pytest.raises(ValidationError, match="CORS_ORIGINS must list the allowed"):
+        make(
+            app_env="production",
+            secret_key=SecretStr(secrets.token_urlsafe(48)),
+            cors_origins="https://app.example, *",
+        )

@@ -1,5 +1,6 @@
 """Application settings, read once from the environment (and `.env` in development)."""
 
+import math
 from functools import lru_cache
 from typing import Annotated, Literal
 
@@ -8,12 +9,18 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PLACEHOLDER_SECRET = "change-me"  # noqa: S105 - the value production refuses
 MIN_SECRET_LENGTH = 32
+# A ceiling on entropy, length x log2(distinct characters), to catch keys typed
+# by hand: 48 random URL-safe characters score ~270, 32 random hex digits ~120,
+# "a" x 32 scores 0 and "ab" x 32 scores 64.
+MIN_SECRET_BITS = 96
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore")
 
-    app_env: Literal["development", "test", "production"] = "development"
+    # Production unless told otherwise: anywhere but a developer's machine (the
+    # image, the manifests) the strict checks below apply. `.env` says development.
+    app_env: Literal["development", "test", "production"] = "production"
     # Required: a service must never guess which database it writes to. Unset and
     # empty (as `.env` leaves it for `make dev`) are refused alike.
     database_url: str = Field(default="", validate_default=True)
@@ -62,17 +69,35 @@ class Settings(BaseSettings):
         return value
 
     @model_validator(mode="after")
-    def _refuse_weak_secret_in_production(self) -> "Settings":
+    def _refuse_unsafe_production_settings(self) -> "Settings":
+        if self.app_env != "production":
+            return self
         secret = self.secret_key.get_secret_value()
-        if self.app_env == "production" and (
-            secret == PLACEHOLDER_SECRET or len(secret) < MIN_SECRET_LENGTH
+        if (
+            secret == PLACEHOLDER_SECRET
+            or len(secret) < MIN_SECRET_LENGTH
+            or estimated_bits(secret) < MIN_SECRET_BITS
         ):
             msg = (
-                "SECRET_KEY must be a random value of at least "
-                f"{MIN_SECRET_LENGTH} characters when APP_ENV=production"
+                f"SECRET_KEY must be a random value of at least {MIN_SECRET_LENGTH} "
+                "characters when APP_ENV=production (APP_ENV=development on a "
+                "developer machine); generate one with "
+                "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+            )
+            raise ValueError(msg)
+        if "*" in self.cors_origins:
+            msg = (
+                "CORS_ORIGINS must list the allowed origins when APP_ENV=production, "
+                "not '*'"
             )
             raise ValueError(msg)
         return self
+
+
+def estimated_bits(secret: str) -> float:
+    """A ceiling on the secret's entropy: repeated or few characters score low."""
+    distinct = len(set(secret))
+    return len(secret) * math.log2(distinct) if distinct > 1 else 0.0
 
 
 @lru_cache

@@ -37,6 +37,8 @@ def create_engine(settings: Settings) -> AsyncEngine:
         settings.database_url,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
+        # Errors and logs never carry the statement's values (e-mails, hashes).
+        hide_parameters=True,
     )
 
 

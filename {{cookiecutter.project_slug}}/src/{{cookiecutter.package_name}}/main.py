@@ -58,7 +58,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_headers=["*"],
             expose_headers=["ETag", "Location", "X-Request-ID"],
         )
-    app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(RequestContextMiddleware, hsts=is_production)
 {%- if cookiecutter.metrics %}
     instrument_metrics(app)
 {%- endif %}

@@ -1,4 +1,4 @@
-"""Request context: an id per request, the access log, and a last-resort 500."""
+"""Request context: an id per request, security headers, the access log, a last-resort 500."""
 
 import logging
 import re
@@ -16,6 +16,17 @@ REQUEST_ID_HEADER = "x-request-id"
 # A caller-supplied id is kept only if it cannot inject anything into logs.
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
 
+# On every response, errors and 404s included: an API response is never cached,
+# sniffed into another type, framed, or leaked through a Referer.
+SECURITY_HEADERS = (
+    (b"cache-control", b"no-store"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"content-security-policy", b"frame-ancestors 'none'"),
+    (b"referrer-policy", b"no-referrer"),
+)
+# Production only: browsers remember it for a year, so never on plain-HTTP dev.
+HSTS = (b"strict-transport-security", b"max-age=31536000; includeSubDomains")
+
 logger = logging.getLogger(__name__)
 access_logger = logging.getLogger(f"{__name__}.access")
 
@@ -27,8 +38,9 @@ class RequestContextMiddleware:
     context, so even a 500 carries its request id and never a traceback.
     """
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, *, hsts: bool = False) -> None:
         self.app = app
+        self.headers = SECURITY_HEADERS + ((HSTS,) if hsts else ())
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -45,6 +57,8 @@ class RequestContextMiddleware:
             if message["type"] == "http.response.start":
                 status = message["status"]
                 headers = list(message.get("headers", []))
+                present = {name.lower() for name, _ in headers}
+                headers.extend(h for h in self.headers if h[0] not in present)
                 headers.append((REQUEST_ID_HEADER.encode(), request_id.encode()))
                 message["headers"] = headers
             await send(message)

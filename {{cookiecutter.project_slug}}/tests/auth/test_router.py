@@ -2,7 +2,9 @@ from typing import Any
 
 import jwt
 import pytest
+from fastapi import FastAPI
 from httpx import AsyncClient
+from sqlalchemy import text
 
 from {{ cookiecutter.package_name }}.config import Settings
 
@@ -106,6 +108,55 @@ async def test_refresh_reuse_revokes_the_whole_family(
     assert reuse.status_code == 401
     assert "reuse" in reuse.json()["detail"]
     assert after_reuse.status_code == 401
+
+
+async def test_refresh_refuses_a_disabled_account_and_revokes_its_login(
+    client: AsyncClient, tokens: dict[str, Any], app: FastAPI
+) -> None:
+    async with app.state.engine.begin() as connection:
+        await connection.execute(text("UPDATE users SET is_active = false"))
+
+    refused = await client.post(
+        "/api/v1/auth/refresh", json={"refresh_token": tokens["refresh_token"]}
+    )
+    async with app.state.engine.begin() as connection:
+        await connection.execute(text("UPDATE users SET is_active = true"))
+    after_enabling = await client.post(
+        "/api/v1/auth/refresh", json={"refresh_token": tokens["refresh_token"]}
+    )
+
+    assert refused.status_code == 401
+    assert after_enabling.status_code == 401
+
+
+async def test_login_with_a_nul_in_the_username_is_refused_not_a_500(
+    client: AsyncClient,
+) -> None:
+    await register(client)
+
+    response = await client.post(
+        "/api/v1/auth/token",
+        data={"username": "ada@example.com\x00", "password": PASSWORD},
+    )
+
+    assert response.status_code == 401
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"email": "ada@example.com", "password": " " * 12},
+        {"email": "ada@example.com", "password": PASSWORD, "is_active": False},
+        {"email": "ada\x00@example.com", "password": PASSWORD},
+    ],
+    ids=["blank-password", "unknown-field", "nul-in-email"],
+)
+async def test_register_refuses_unsafe_input(
+    client: AsyncClient, body: dict[str, object]
+) -> None:
+    response = await client.post("/api/v1/auth/register", json=body)
+
+    assert response.status_code == 422
 
 
 async def test_refresh_refuses_an_unknown_token(client: AsyncClient) -> None:

@@ -1,3 +1,5 @@
+import base64
+import json
 import uuid
 
 import pytest
@@ -106,13 +108,59 @@ async def test_list_refuses_a_page_size_out_of_range(
     assert response.status_code == 422
 
 
+def forged(*position: object) -> str:
+    raw = json.dumps(list(position)).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+FORGED_CURSORS = {
+    "not-base64": "!!",
+    "not-json": base64.urlsafe_b64encode(b"{").decode(),
+    "int-id": forged("2026-01-01T00:00:00+00:00", 5),
+    "list-id": forged("2026-01-01T00:00:00+00:00", []),
+    "bool-id": forged("2026-01-01T00:00:00+00:00", True),
+    "int-date": forged(5, str(uuid.uuid4())),
+    "naive-date": forged("2026-01-01T00:00:00", str(uuid.uuid4())),
+    "past-9999": forged("9999-12-31T23:59:59-01:00", str(uuid.uuid4())),
+    "three-parts": forged("2026-01-01T00:00:00+00:00", str(uuid.uuid4()), 1),
+}
+
+
+@pytest.mark.parametrize("cursor", FORGED_CURSORS.values(), ids=list(FORGED_CURSORS))
 async def test_list_refuses_a_forged_cursor(
-    client: AsyncClient, auth_headers: dict[str, str]
+    client: AsyncClient, auth_headers: dict[str, str], cursor: str
 ) -> None:
-    response = await client.get(ITEMS, params={"cursor": "!!"}, headers=auth_headers)
+    response = await client.get(ITEMS, params={"cursor": cursor}, headers=auth_headers)
 
     assert response.status_code == 400
     assert "cursor" in response.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"name": "a\x00b"},
+        {"name": "two\nlines"},
+        {"name": "ok", "description": "\x1b[31m"},
+    ],
+    ids=["nul-in-name", "line-break-in-name", "escape-in-description"],
+)
+async def test_create_refuses_control_characters(
+    client: AsyncClient, auth_headers: dict[str, str], body: dict[str, str]
+) -> None:
+    response = await client.post(ITEMS, json=body, headers=auth_headers)
+
+    assert response.status_code == 422
+
+
+async def test_create_refuses_unknown_fields(
+    client: AsyncClient, auth_headers: dict[str, str]
+) -> None:
+    response = await client.post(
+        ITEMS, json={"name": "x", "owner_id": str(uuid.uuid4())}, headers=auth_headers
+    )
+
+    assert response.status_code == 422
 
 
 async def test_create_with_the_same_idempotency_key_replays_the_response(

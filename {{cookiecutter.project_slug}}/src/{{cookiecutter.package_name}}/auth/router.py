@@ -54,7 +54,7 @@ async def refresh(
         return await service.rotate(
             session=session, refresh_token=body.refresh_token, settings=settings
         )
-    except service.RefreshTokenReusedError:
+    except service.LoginRevokedError:
         # The family revocation must outlive this failed request.
         await session.commit()
         raise

@@ -1,15 +1,25 @@
 from typing import Literal
 
-from pydantic import BaseModel, EmailStr, Field
+from pydantic import BaseModel, EmailStr, Field, field_validator
+
+from ..schemas import Line, RequestModel
 
 
-class RegisterRequest(BaseModel):
+class RegisterRequest(RequestModel):
     email: EmailStr = Field(max_length=320)
-    password: str = Field(min_length=12, max_length=128)
+    password: Line = Field(min_length=12, max_length=128)
+
+    @field_validator("password")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            msg = "must not be only spaces"
+            raise ValueError(msg)
+        return value
 
 
-class RefreshRequest(BaseModel):
-    refresh_token: str = Field(min_length=1, max_length=256)
+class RefreshRequest(RequestModel):
+    refresh_token: Line = Field(min_length=1, max_length=256)
 
 
 class TokenResponse(BaseModel):

@@ -6,6 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..config import Settings
 from ..exceptions import UnauthorizedError
+from ..schemas import has_control_characters
 from ..users import service as users_service
 from ..users.models import User
 from . import security
@@ -13,8 +14,16 @@ from .models import RefreshToken
 from .schemas import TokenResponse
 
 
-class RefreshTokenReusedError(UnauthorizedError):
+class LoginRevokedError(UnauthorizedError):
+    """A refresh that revoked its whole login: commit before the error goes out."""
+
+
+class RefreshTokenReusedError(LoginRevokedError):
     """A spent refresh token came back: its whole family has been revoked."""
+
+
+class AccountDisabledError(LoginRevokedError):
+    """The account behind a refresh token was disabled: its login is revoked."""
 
 
 async def register(*, session: AsyncSession, email: str, password: str) -> User:
@@ -29,7 +38,12 @@ async def authenticate(
     *, session: AsyncSession, email: str, password: str
 ) -> User | None:
     """Return the active user these credentials belong to, else None."""
-    user = await users_service.get_by_email(session=session, email=email)
+    # No account has such an address; the database would refuse a NUL outright.
+    user = (
+        None
+        if has_control_characters(email)
+        else await users_service.get_by_email(session=session, email=email)
+    )
     valid = await security.verify_password(
         password, user.password_hash if user else None
     )
@@ -69,8 +83,9 @@ async def rotate(
 ) -> TokenResponse:
     """Spend a refresh token for a new pair; a reused token revokes its family.
 
-    Raises RefreshTokenReusedError after revoking the family: the caller must
-    commit before letting the error through, or the revocation is lost.
+    Raises LoginRevokedError after revoking the family (reuse, or a disabled
+    account): the caller must commit before letting the error through, or the
+    revocation is lost.
     """
     stored = await session.scalar(
         select(RefreshToken)
@@ -85,6 +100,11 @@ async def rotate(
         await revoke_family(session=session, family_id=stored.family_id)
         msg = "Refresh token reuse detected; every session of this login is revoked."
         raise RefreshTokenReusedError(msg)
+    owner = await session.get(User, stored.user_id)
+    if owner is None or not owner.is_active:
+        await revoke_family(session=session, family_id=stored.family_id)
+        msg = "Invalid or expired refresh token."
+        raise AccountDisabledError(msg)
     stored.revoked_at = now
     return await issue_tokens(
         session=session,

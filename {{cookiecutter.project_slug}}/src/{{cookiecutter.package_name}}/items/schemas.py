@@ -3,17 +3,19 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-
-class ItemCreate(BaseModel):
-    name: str = Field(min_length=1, max_length=200)
-    description: str | None = Field(default=None, max_length=2000)
+from ..schemas import Line, RequestModel, Text
 
 
-class ItemUpdate(BaseModel):
+class ItemCreate(RequestModel):
+    name: Line = Field(min_length=1, max_length=200)
+    description: Text | None = Field(default=None, max_length=2000)
+
+
+class ItemUpdate(RequestModel):
     """Fields to change; omitted fields stay as they are."""
 
-    name: str | None = Field(default=None, min_length=1, max_length=200)
-    description: str | None = Field(default=None, max_length=2000)
+    name: Line | None = Field(default=None, min_length=1, max_length=200)
+    description: Text | None = Field(default=None, max_length=2000)
 
     @field_validator("name")
     @classmethod
