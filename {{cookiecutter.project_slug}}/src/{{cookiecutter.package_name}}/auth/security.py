@@ -1,6 +1,5 @@
 """Password hashing (Argon2id), access tokens (JWT) and opaque refresh tokens."""
 
-import asyncio
 import functools
 import hashlib
 import secrets
@@ -8,6 +7,7 @@ import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import anyio
 import jwt
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
@@ -19,18 +19,29 @@ ALGORITHM = "HS256"
 password_hash = PasswordHash((Argon2Hasher(),))
 # Verified against when the e-mail is unknown, so both paths cost the same time.
 _DUMMY_HASH = password_hash.hash(secrets.token_urlsafe(16))
+# Each Argon2 hash takes 64 MiB and a core for tens of milliseconds: a burst of
+# logins queues here instead of exhausting the pod's memory or its threads.
+MAX_CONCURRENT_HASHES = 2
+_HASHING = anyio.CapacityLimiter(MAX_CONCURRENT_HASHES)
 
 
-# Argon2 is deliberately slow; it runs in a worker thread so the event loop stays free.
+# Argon2 is deliberately slow; it runs in a worker thread so the event loop stays
+# free. Callers hold no database connection meanwhile.
 async def hash_password(password: str) -> str:
-    return await asyncio.to_thread(password_hash.hash, password)
+    return await anyio.to_thread.run_sync(
+        password_hash.hash, password, limiter=_HASHING
+    )
 
 
 async def verify_password(password: str, hashed: str | None) -> bool:
     if hashed is None:
-        await asyncio.to_thread(password_hash.verify, password, _DUMMY_HASH)
+        await anyio.to_thread.run_sync(
+            password_hash.verify, password, _DUMMY_HASH, limiter=_HASHING
+        )
         return False
-    return await asyncio.to_thread(password_hash.verify, password, hashed)
+    return await anyio.to_thread.run_sync(
+        password_hash.verify, password, hashed, limiter=_HASHING
+    )
 
 
 def create_access_token(*, user_id: uuid.UUID, settings: Settings) -> str:

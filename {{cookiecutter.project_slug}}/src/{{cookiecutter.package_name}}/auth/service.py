@@ -44,6 +44,9 @@ async def authenticate(
         if has_control_characters(email)
         else await users_service.get_by_email(session=session, email=email)
     )
+    # Give the connection back before the slow part: a burst of logins must not
+    # hold the pool (and starve every other request) while passwords are hashed.
+    await session.close()
     valid = await security.verify_password(
         password, user.password_hash if user else None
     )
