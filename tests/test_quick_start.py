@@ -8,11 +8,9 @@ both forced by running beside other tests: the server listens on a free port
 
 import os
 import re
-import shutil
 import signal
 import socket
 import subprocess
-import tempfile
 import time
 import uuid
 from collections.abc import Iterator
@@ -154,26 +152,14 @@ def postgres_is_running(data: Path) -> bool:
 
 @pytest.fixture
 def fresh_project(cookies: Any) -> Iterator[Path]:
-    """A bake of the defaults of this test's own (its files change as the user works).
-
-    It moves out of pytest's temporary root: run as root, the local PostgreSQL's
-    own user must traverse the project's parents, and every pytest run (the
-    generated suites beside this test) closes that root to its owner again.
-    """
+    """A bake of the defaults of this test's own (its files change as the user works)."""
     result = cookies.bake()
     assert result.exit_code == 0, result.exception
-    home = Path(tempfile.mkdtemp(prefix="quickstart-"))
-    project = Path(shutil.move(result.project_path, home))
-    try:
-        yield project
-    finally:
-        # Never leave a server behind, even when the test failed half-way.
-        if postgres_is_running(data := project / ".postgres"):
-            os.kill(
-                int((data / "postmaster.pid").read_text().split()[0]), signal.SIGINT
-            )
-            time.sleep(1)
-        shutil.rmtree(home, ignore_errors=True)
+    project = Path(result.project_path)
+    yield project
+    # Never leave a server behind, even when the test failed half-way.
+    if postgres_is_running(data := project / ".postgres"):
+        os.kill(int((data / "postmaster.pid").read_text().split()[0]), signal.SIGINT)
 
 
 def test_two_commands_serve_on_a_project_local_postgres(

@@ -1,8 +1,6 @@
 """Prometheus metrics: by route template, outside auth and the access log, across workers."""
 
 import logging
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,7 +10,7 @@ from httpx import AsyncClient
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy.engine import URL
 
-from tests.test_entrypoint import free_port, server_env, wait_until_serving
+from tests.server import running_server
 
 
 def sample(text: str, name: str, **labels: str) -> float | None:
@@ -95,27 +93,8 @@ async def test_scrapes_stay_out_of_the_access_log(
 
 @pytest.fixture
 def two_workers(database_url: URL, tmp_path: Path) -> Iterator[str]:
-    port = free_port()
-    env = server_env(
-        APP_ENV="production",
-        SECRET_KEY="metrics-test-secret-of-enough-length",
-        DATABASE_URL=database_url.render_as_string(hide_password=False),
-        HOST="127.0.0.1",
-        PORT=str(port),
-        WORKERS="2",
-    )
-    process = subprocess.Popen(
-        [sys.executable, "-m", "{{ cookiecutter.package_name }}"],
-        env=env,
-        cwd=tmp_path,
-    )
-    try:
-        base = f"http://127.0.0.1:{port}"
-        wait_until_serving(base)
+    with running_server(database_url, tmp_path, WORKERS="2") as base:
         yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
 
 
 def test_every_worker_counts_into_one_scrape(two_workers: str) -> None:

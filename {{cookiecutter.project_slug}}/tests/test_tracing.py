@@ -2,8 +2,6 @@
 
 import json
 import logging
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -23,7 +21,7 @@ from {{ cookiecutter.package_name }}.observability import JsonFormatter
 from {{ cookiecutter.package_name }}.tracing import tracer_provider
 
 from tests.conftest import register
-from tests.test_entrypoint import free_port, server_env, wait_until_serving
+from tests.server import running_server
 
 EXPORT_TIMEOUT_SECONDS = 15
 
@@ -160,32 +158,18 @@ def collector() -> Iterator[Collector]:
 def test_spans_are_exported_to_the_otlp_endpoint(
     collector: Collector, database_url: URL, tmp_path: Path
 ) -> None:
-    port = free_port()
-    env = server_env(
-        APP_ENV="production",
-        SECRET_KEY="tracing-test-secret-of-enough-length",
-        DATABASE_URL=database_url.render_as_string(hide_password=False),
-        HOST="127.0.0.1",
-        PORT=str(port),
+    exporter = f"http://127.0.0.1:{collector.server_port}"
+    with running_server(
+        database_url,
+        tmp_path,
         OTEL_SERVICE_NAME="tracing-test-service",
-        OTEL_EXPORTER_OTLP_ENDPOINT=f"http://127.0.0.1:{collector.server_port}",
+        OTEL_EXPORTER_OTLP_ENDPOINT=exporter,
         OTEL_BSP_SCHEDULE_DELAY="100",
-    )
-    process = subprocess.Popen(
-        [sys.executable, "-m", "{{ cookiecutter.package_name }}"],
-        env=env,
-        cwd=tmp_path,
-    )
-    try:
-        base = f"http://127.0.0.1:{port}"
-        wait_until_serving(base)
+    ) as base:
         httpx.get(f"{base}/no/such/page")
         deadline = time.monotonic() + EXPORT_TIMEOUT_SECONDS
         while not collector.received and time.monotonic() < deadline:
             time.sleep(0.1)
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
 
     assert collector.received, "no spans reached the collector"
     path, content_type, body = collector.received[0]

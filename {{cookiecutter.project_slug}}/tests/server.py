@@ -1,0 +1,69 @@
+"""The service started for real, as `python -m {{ cookiecutter.package_name }}`, on a free port."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+from sqlalchemy.engine import URL
+
+STARTUP_TIMEOUT_SECONDS = 30
+SHUTDOWN_TIMEOUT_SECONDS = 20
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def server_env(**settings: str) -> dict[str, str]:
+    """Only these settings: nothing from the developer's shell."""
+    inherited = {key: os.environ[key] for key in ("PATH", "HOME") if key in os.environ}
+    return inherited | settings
+
+
+def wait_until_serving(base: str) -> httpx.Response:
+    """The first answer of /health/ready once the server accepts connections."""
+    deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
+    while True:
+        try:
+            return httpx.get(f"{base}/health/ready")
+        except httpx.TransportError:
+            assert time.monotonic() < deadline, "the server did not start in time"
+            time.sleep(0.2)
+
+
+@contextmanager
+def running_server(database_url: URL, workdir: Path, **settings: str) -> Iterator[str]:
+    """Serve in production mode with these settings; yield the base URL once up.
+
+    It starts in `workdir`, outside the project, so no `.env` is read.
+    """
+    port = free_port()
+    env = server_env(
+        APP_ENV="production",
+        SECRET_KEY="test-server-secret-of-enough-length",
+        DATABASE_URL=database_url.render_as_string(hide_password=False),
+        HOST="127.0.0.1",
+        PORT=str(port),
+        **settings,
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-m", "{{ cookiecutter.package_name }}"],
+        env=env,
+        cwd=workdir,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_until_serving(base)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=SHUTDOWN_TIMEOUT_SECONDS)
