@@ -50,6 +50,12 @@ ANSWER_SETS: dict[str, dict[str, object]] = {
 }
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Create the parent of --basetemp (build/pytest, see pyproject.toml)."""
+    if basetemp := config.option.basetemp:
+        Path(basetemp).parent.mkdir(parents=True, exist_ok=True)
+
+
 @functools.cache
 def generated_settings() -> frozenset[str]:
     """The generated service's settings, as its `.env.example` lists them."""
