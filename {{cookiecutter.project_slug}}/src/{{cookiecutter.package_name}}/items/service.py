@@ -38,15 +38,17 @@ async def update(
     *, session: AsyncSession, item: Item, data: ItemUpdate, expected_version: int | None
 ) -> Item:
     """Apply a partial update, refusing it if the item changed since `expected_version`."""
+    # Read now: after a failed flush, touching the item would query a dead transaction.
+    item_id = item.id
     if expected_version is not None and expected_version != item.version:
-        msg = f"Item {item.id} is at version {item.version}, not {expected_version}."
+        msg = f"Item {item_id} is at version {item.version}, not {expected_version}."
         raise PreconditionFailedError(msg)
     for field, value in data.model_dump(exclude_unset=True).items():
         setattr(item, field, value)
     try:
         await session.flush()
     except StaleDataError as exc:
-        msg = f"Item {item.id} was changed by another request; fetch it again."
+        msg = f"Item {item_id} was changed or deleted meanwhile; fetch it again."
         raise PreconditionFailedError(msg) from exc
     return item
 
