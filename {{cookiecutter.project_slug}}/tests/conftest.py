@@ -117,8 +117,11 @@ async def client(app: FastAPI) -> AsyncIterator[AsyncClient]:
     transport = ASGITransport(app=app)
     async with AsyncClient(transport=transport, base_url="http://test") as client:
         yield client
-    # Each test starts from empty tables, whatever it committed.
-    engine: AsyncEngine = app.state.engine
+    await empty_tables(app.state.engine)
+
+
+async def empty_tables(engine: AsyncEngine) -> None:
+    """Each test starts from empty tables, whatever it committed."""
     tables = ", ".join(table.name for table in Base.metadata.sorted_tables)
     async with engine.begin() as connection:
         await connection.execute(text(f"TRUNCATE {tables} CASCADE"))

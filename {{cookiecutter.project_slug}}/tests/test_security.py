@@ -2,6 +2,7 @@
 
 import secrets
 import uuid
+from collections.abc import AsyncIterator
 
 import pytest
 from fastapi import FastAPI
@@ -12,6 +13,8 @@ from sqlalchemy.exc import DBAPIError
 
 from {{ cookiecutter.package_name }}.config import Settings
 from {{ cookiecutter.package_name }}.main import create_app
+
+from tests.conftest import empty_tables
 
 EXPECTED_HEADERS = {
     "cache-control": "no-store",
@@ -94,3 +97,60 @@ async def test_sql_errors_never_carry_the_values(app: FastAPI) -> None:
     assert "private.person@example.com" not in str(caught.value)
     assert "other@example.com" not in str(caught.value)
     assert "$argon2id$" not in str(caught.value)
+
+
+BODY_LIMIT = 4096
+
+
+@pytest.fixture
+async def small_body_limit(settings: Settings) -> AsyncIterator[AsyncClient]:
+    app = create_app(settings.model_copy(update={"max_request_body_bytes": BODY_LIMIT}))
+    transport = ASGITransport(app=app)
+    async with (
+        app.router.lifespan_context(app),
+        AsyncClient(transport=transport, base_url="http://test") as client,
+    ):
+        yield client
+        await empty_tables(app.state.engine)
+
+
+async def test_a_declared_oversized_body_is_refused_unread(
+    small_body_limit: AsyncClient,
+) -> None:
+    response = await small_body_limit.post(
+        "/api/v1/auth/register",
+        content=b"{" + b" " * BODY_LIMIT + b"}",
+        headers={"content-type": "application/json"},
+    )
+
+    assert response.status_code == 413
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["request_id"] == response.headers["x-request-id"]
+
+
+async def test_a_streamed_oversized_body_is_cut_off(
+    small_body_limit: AsyncClient,
+) -> None:
+    async def chunks() -> AsyncIterator[bytes]:
+        yield b"{"
+        for _ in range(BODY_LIMIT // 512 + 1):
+            yield b" " * 512
+        yield b"}"
+
+    response = await small_body_limit.post(
+        "/api/v1/auth/register",
+        content=chunks(),
+        headers={"content-type": "application/json"},
+    )
+
+    assert response.status_code == 413
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+async def test_a_body_within_the_limit_is_read(small_body_limit: AsyncClient) -> None:
+    response = await small_body_limit.post(
+        "/api/v1/auth/register",
+        json={"email": "ada@example.com", "password": "x" * 100},
+    )
+
+    assert response.status_code == 201

@@ -35,6 +35,8 @@ class Settings(BaseSettings):
     access_token_ttl_seconds: int = Field(default=15 * 60, ge=60)
     refresh_token_ttl_seconds: int = Field(default=14 * 24 * 3600, ge=3600)
     cors_origins: Annotated[list[str], NoDecode] = []
+    # Larger bodies are refused (413) before they are read into memory.
+    max_request_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)

@@ -15,7 +15,7 @@ from .health.router import router as health_router
 {%- if cookiecutter.metrics %}
 from .metrics import instrument_metrics
 {%- endif %}
-from .middleware import RequestContextMiddleware
+from .middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from .observability import configure_logging
 {%- if cookiecutter.tracing %}
 from .tracing import instrument_tracing
@@ -58,6 +58,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_headers=["*"],
             expose_headers=["ETag", "Location", "X-Request-ID"],
         )
+    app.add_middleware(
+        BodySizeLimitMiddleware, max_bytes=settings.max_request_body_bytes
+    )
     app.add_middleware(RequestContextMiddleware, hsts=is_production)
 {%- if cookiecutter.metrics %}
     instrument_metrics(app)
