@@ -18,7 +18,7 @@ $(UV):
 	touch $@
 
 test: .venv/.synced ## Run the template's test suite (bakes and runs generated services)
-	$(UV) run --locked pytest -n $(WORKERS) --dist loadgroup
+	$(UV) run --locked pytest -n $(WORKERS) --dist loadgroup --durations=15
 
 lint: .venv/.synced ## Lint the template's own code
 	$(UV) run --locked ruff check $(LINTED)
