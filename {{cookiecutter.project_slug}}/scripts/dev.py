@@ -327,7 +327,9 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("program", nargs="+", help="after --: the command and its args")
     args = parser.parse_args(argv)
     os.chdir(PROJECT)
-    # A stop request ends the server and the local PostgreSQL as Ctrl-C does.
+    # Ctrl-C and a stop request end the server and the local PostgreSQL alike,
+    # even when started with SIGINT ignored (in the background of a script).
+    signal.signal(signal.SIGINT, _interrupt)
     signal.signal(signal.SIGTERM, _interrupt)
     try:
         with database() as target:
