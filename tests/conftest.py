@@ -4,6 +4,7 @@ import functools
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 from collections.abc import Callable
@@ -13,6 +14,8 @@ from typing import Any
 import pytest
 
 TEMPLATE = Path(__file__).resolve().parents[1]
+# The machine's shared PostgreSQL; tests create and drop databases of their own on it.
+POSTGRES = "postgresql://postgres@127.0.0.1:5432"
 
 # Awkward but valid: spaces, capitals, punctuation, quotes, non-ASCII.
 AWKWARD = {
@@ -94,6 +97,13 @@ def subprocess_env(**extra: str) -> dict[str, str]:
         env["PYENV_VERSION"] = ":".join(versions)
     env.update(extra)
     return env
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
 
 
 @functools.cache

@@ -9,7 +9,6 @@ both forced by running beside other tests: the server listens on a free port
 import os
 import re
 import signal
-import socket
 import subprocess
 import time
 import uuid
@@ -21,9 +20,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import run, subprocess_env
+from tests.conftest import POSTGRES, free_port, run, subprocess_env
 
-POSTGRES = "postgresql://postgres@127.0.0.1:5432"
 SERVING = re.compile(
     r"^Serving (?P<app>\S+) from (?P<url>\S+) \((?P<source>.+)\)\.", re.M
 )
@@ -41,13 +39,6 @@ def readme_commands(project: Path, heading: str) -> list[str]:
         for line in block.group(1).splitlines()
         if line.strip()
     ]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @contextmanager

@@ -4,7 +4,6 @@ import json
 import os
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -17,17 +16,9 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import run, subprocess_env
+from tests.conftest import POSTGRES, free_port, run, subprocess_env
 
-POSTGRES = "postgresql://postgres@127.0.0.1:5432"
 STALL_SERVER = Path(__file__).with_name("stall_server.py")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def wait_for(url: str, timeout: float = 30) -> None:

@@ -230,30 +230,33 @@ def ensure_database(target: Database, settings: Settings) -> None:
 
 
 async def _ensure_database(target: Database, url: str) -> None:
-    options = connect_options(url)
-    name = make_url(url).database
+    parsed = make_url(url)
+    name = parsed.database
     if not name:
-        shown = make_url(url).render_as_string(hide_password=True).rstrip("/")
+        shown = parsed.render_as_string(hide_password=True).rstrip("/")
         msg = f"DATABASE_URL names no database: add one, as in {shown}/{PACKAGE}"
         raise SetupError(msg)
+    options = connect_options(url)
     try:
-        await _close(await _connect(target, options))
-        return
+        existing = await _connect(target, options)
     except asyncpg.InvalidCatalogNameError:
-        pass
+        existing = None
+    if existing is not None:
+        await existing.close()
+        return
     maintenance = await _connect(target, options | {"database": "postgres"})
     try:
         quoted = POSTGRESQL.identifier_preparer.quote_identifier(name)
         await maintenance.execute(f"CREATE DATABASE {quoted}")
     except asyncpg.InsufficientPrivilegeError:
-        user = make_url(target.url).username
         msg = (
-            f"Database {name!r} does not exist and user {user!r} may not create it: "
+            f"Database {name!r} does not exist and user {parsed.username!r} may not "
+            "create it: "
             f"create it (createdb {name}), or give DATABASE_URL a user with CREATEDB."
         )
         raise SetupError(msg) from None
     finally:
-        await _close(maintenance)
+        await maintenance.close()
     print(f"Created database {name!r}.")
 
 
@@ -265,7 +268,10 @@ async def _connect(target: Database, options: dict[str, Any]) -> asyncpg.Connect
         asyncpg.InvalidPasswordError,
         asyncpg.InvalidAuthorizationSpecificationError,
     ) as error:
-        msg = f"PostgreSQL refused the login of {shown}: {error}. Fix the user or password in DATABASE_URL."
+        msg = (
+            f"PostgreSQL refused the login of {shown}: {error}. "
+            "Fix the user or password in DATABASE_URL."
+        )
         raise SetupError(msg) from None
     except asyncpg.InvalidCatalogNameError:
         raise
@@ -280,10 +286,6 @@ async def _connect(target: Database, options: dict[str, Any]) -> asyncpg.Connect
             "`make dev` runs a project-local PostgreSQL."
         )
         raise SetupError(msg) from None
-
-
-async def _close(connection: asyncpg.Connection) -> None:
-    await connection.close()
 
 
 def migrate(settings: Settings) -> None:

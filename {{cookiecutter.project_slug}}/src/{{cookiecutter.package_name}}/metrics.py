@@ -84,6 +84,8 @@ class PrometheusMiddleware:
             route = getattr(scope.get("route"), "path", UNMATCHED_ROUTE)
             REQUESTS.labels(method, route, str(status)).inc()
             LATENCY.labels(method, route).observe(time.perf_counter() - started)
+            # After every request, not only at a scrape: with several workers the
+            # scraped one reports the others' pools as they last recorded them.
             observe_pools(scope["app"])
 
 
