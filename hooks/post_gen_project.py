@@ -1,4 +1,5 @@
-"""Finish the bake: remove what the answers do not need, then write a local .env.
+"""Finish the bake: remove what the answers do not need, put the chosen auth
+variant in place, then write a local .env.
 
 Runs in the generated project. Offline and idempotent (cruft re-runs it on every
 update): a path that is already gone is skipped, and an existing .env is kept.
@@ -11,9 +12,39 @@ from pathlib import Path
 
 SECRET_KEY_BYTES = 48
 
+# The template holds each auth variant's package beside the others, under a
+# name of its own; the chosen one becomes auth/ (MOVED), so the routes import
+# from one place whatever the choice.
+AUTH_VARIANTS = ("jwt", "none")
+AUTH_PACKAGES = ("src/{package}/auth", "tests/auth")
+
+
+def auth_variant_paths(variant: str) -> tuple[str, ...]:
+    return tuple(f"{path}_{variant}" for path in AUTH_PACKAGES)
+
+
+def other_auth_variants(chosen: str) -> tuple[str, ...]:
+    return tuple(
+        path
+        for variant in AUTH_VARIANTS
+        if variant != chosen
+        for path in auth_variant_paths(variant)
+    )
+
+
+# Local accounts: only the jwt variant has users.
+ACCOUNTS = ("src/{package}/users", "tests/users")
+
 # What each answer leaves out, as paths in the project; "{package}" is the
 # import package's name. An option that removes a feature removes it here.
 UNNEEDED: dict[tuple[str, object], tuple[str, ...]] = {
+    ("auth", "jwt"): other_auth_variants("jwt"),
+    # No settings are read per request: no SettingsDep.
+    ("auth", "none"): (
+        *other_auth_variants("none"),
+        *ACCOUNTS,
+        "src/{package}/dependencies.py",
+    ),
     ("example_resource", False): (
         "src/{package}/items",
         "src/{package}/idempotency.py",
@@ -35,6 +66,14 @@ UNNEEDED: dict[tuple[str, object], tuple[str, ...]] = {
     ),
 }
 
+# What each answer renames, after the removals: (from, to) in the project.
+MOVED: dict[tuple[str, object], tuple[tuple[str, str], ...]] = {
+    ("auth", variant): tuple(
+        zip(auth_variant_paths(variant), AUTH_PACKAGES, strict=True)
+    )
+    for variant in AUTH_VARIANTS
+}
+
 
 def unneeded_paths(answers: dict[str, object]) -> list[str]:
     """The project paths the answers leave out."""
@@ -44,6 +83,23 @@ def unneeded_paths(answers: dict[str, object]) -> list[str]:
         if answers.get(option) == value
         for path in paths
     ]
+
+
+def moved_paths(answers: dict[str, object]) -> list[tuple[str, str]]:
+    """The (from, to) renames the answers make."""
+    package = answers["package_name"]
+    return [
+        (source.format(package=package), target.format(package=package))
+        for (option, value), moves in MOVED.items()
+        if answers.get(option) == value
+        for source, target in moves
+    ]
+
+
+def move(project: Path, source: str, target: str) -> None:
+    """Rename source to target; done already (source gone) is not an error."""
+    if (project / source).exists():
+        (project / source).rename(project / target)
 
 
 def remove(project: Path, relative: str) -> None:
@@ -75,6 +131,8 @@ def write_env(project: Path) -> None:
 def main(answers: dict[str, object], project: Path) -> int:
     for relative in unneeded_paths(answers):
         remove(project, relative)
+    for source, target in moved_paths(answers):
+        move(project, source, target)
     write_env(project)
     return 0
 

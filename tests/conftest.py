@@ -35,6 +35,7 @@ ANSWER_SETS: dict[str, dict[str, object]] = {
     "awkward:py3.13": {
         **AWKWARD,
         "python_version": "3.13",
+        "auth": "none",
         "example_resource": False,
         "metrics": True,
         "tracing": True,
@@ -45,11 +46,12 @@ ANSWER_SETS: dict[str, dict[str, object]] = {
         "project_name": "Ledger Reconciliation",
         "package_name": LONG_PACKAGE,
         "python_version": "3.11",
+        "auth": "none",
         "metrics": True,
         "ci": "none",
         "deploy": "none",
     },
-    "tracing-only": {"tracing": True},
+    "tracing:no-items": {"example_resource": False, "tracing": True},
 }
 
 

@@ -171,9 +171,30 @@ def test_post_gen_removes_what_the_answers_leave_out() -> None:
     ]
 
 
+def test_post_gen_puts_the_chosen_auth_variant_in_place() -> None:
+    answers = {"package_name": "svc", "auth": "none"}
+
+    assert sorted(post_gen.unneeded_paths(answers)) == [
+        "src/svc/auth_jwt",
+        "src/svc/dependencies.py",
+        "src/svc/users",
+        "tests/auth_jwt",
+        "tests/users",
+    ]
+    assert post_gen.moved_paths(answers) == [
+        ("src/svc/auth_none", "src/svc/auth"),
+        ("tests/auth_none", "tests/auth"),
+    ]
+
+
 def test_post_gen_runs_again_without_harm(cookies: Any) -> None:
     """cruft re-runs the hooks on every update: paths already gone, .env kept."""
-    answers = {"example_resource": False, "ci": "gitlab", "deploy": "none"}
+    answers = {
+        "auth": "none",
+        "example_resource": False,
+        "ci": "gitlab",
+        "deploy": "none",
+    }
     result = cookies.bake(extra_context=answers)
     assert result.exit_code == 0, result.exception
     project = Path(result.project_path)
@@ -184,7 +205,15 @@ def test_post_gen_runs_again_without_harm(cookies: Any) -> None:
 
     assert (project / ".env").read_text() == env
     assert sorted(project.rglob("*")) == before
+    assert (project / "src/payments_service/auth/dependencies.py").is_file()
     assert oct((project / ".env").stat().st_mode & 0o777) == "0o600"
+
+
+def test_post_gen_writes_a_fresh_secret_key_for_local_accounts(cookies: Any) -> None:
+    result = cookies.bake(extra_context={"auth": "jwt"})
+    assert result.exit_code == 0, result.exception
+    env = (Path(result.project_path) / ".env").read_text()
+
     secret = [line for line in env.splitlines() if line.startswith("SECRET_KEY=")]
     assert len(secret) == 1
     assert len(secret[0].removeprefix("SECRET_KEY=")) >= 64

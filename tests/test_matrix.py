@@ -200,7 +200,7 @@ def distinct_overlays(projects: list[Path]) -> list[Path]:
 
 
 # Options whose code meets: every pair of their values is installed and checked.
-INTERACTING = [("metrics", "tracing")]
+INTERACTING = [("auth", "example_resource"), ("metrics", "tracing")]
 
 
 def test_answer_sets_give_every_option_every_value() -> None:

@@ -1,10 +1,12 @@
 """The command line as a user meets it: clean runs, errors, formats, suppressions."""
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from tests.conftest import ANSWER_SETS
 from tests.migration_tool.helpers import (
     CASE_FILE,
     Case,
@@ -22,8 +24,12 @@ def revision_of(project: Path) -> Path:
     return project / "migrations" / "versions" / CASE_FILE
 
 
-def test_default_service_migrations_pass_cleanly(service: Path) -> None:
-    result = run_tool(service, service, "--format", "json")
+@pytest.mark.parametrize("answer_set", list(ANSWER_SETS))
+def test_every_answer_sets_migrations_pass_cleanly(
+    service: Path, bake: Callable[[str], Path], answer_set: str
+) -> None:
+    """Whatever the options leave in the initial revision, even nothing at all."""
+    result = run_tool(service, bake(answer_set), "--format", "json")
 
     assert result.returncode == 0, result.describe()
     assert result.findings == []

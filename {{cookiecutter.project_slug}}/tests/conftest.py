@@ -1,13 +1,18 @@
 import os
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+{%- if cookiecutter.auth == "jwt" %}
 from typing import Any
+{%- endif %}
 
 import pytest
 from alembic import command
 from alembic.config import Config
 from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
+{%- if cookiecutter.auth == "jwt" %}
 from pydantic import SecretStr
+{%- endif %}
 from sqlalchemy import text
 from sqlalchemy.engine import URL, Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -17,8 +22,11 @@ from {{ cookiecutter.package_name }}.main import create_app
 from {{ cookiecutter.package_name }}.models_registry import Base
 
 from tests.database import create_database, drop_database, postgres_server
+{%- if cookiecutter.auth == "jwt" %}
 
 PASSWORD = "correct horse battery staple"
+{%- endif %}
+
 # What asyncpg reads from the environment to fill in a connection.
 LIBPQ_VARIABLES = frozenset(
     {
@@ -76,7 +84,9 @@ def settings_for(database_url: URL) -> Settings:
         _env_file=None,
         app_env="test",
         database_url=database_url.render_as_string(hide_password=False),
+{%- if cookiecutter.auth == "jwt" %}
         secret_key=SecretStr("test-secret-key-that-is-long-enough"),
+{%- endif %}
     )
 
 
@@ -120,11 +130,28 @@ async def client(app: FastAPI) -> AsyncIterator[AsyncClient]:
     await empty_tables(app.state.engine)
 
 
+@asynccontextmanager
+async def serving(app: FastAPI) -> AsyncIterator[AsyncClient]:
+    """A client for an app of the test's own, started and stopped around it."""
+    transport = ASGITransport(app=app, raise_app_exceptions=False)
+    async with (
+        app.router.lifespan_context(app),
+        AsyncClient(transport=transport, base_url="http://test") as client,
+    ):
+        yield client
+        await empty_tables(app.state.engine)
+
+
 async def empty_tables(engine: AsyncEngine) -> None:
     """Each test starts from empty tables, whatever it committed."""
     tables = ", ".join(table.name for table in Base.metadata.sorted_tables)
+    if not tables:
+        return
     async with engine.begin() as connection:
         await connection.execute(text(f"TRUNCATE {tables} CASCADE"))
+
+
+{%- if cookiecutter.auth == "jwt" %}
 
 
 async def register(client: AsyncClient, email: str = "ada@example.com") -> None:
@@ -150,6 +177,26 @@ async def tokens(client: AsyncClient) -> dict[str, Any]:
     return await login(client)
 
 
+async def caller_headers(client: AsyncClient, name: str) -> dict[str, str]:
+    """The headers of a caller of this name: a registered, logged-in account."""
+    await register(client, f"{name}@example.com")
+    tokens = await login(client, f"{name}@example.com")
+    return {"Authorization": f"Bearer {tokens['access_token']}"}
+
+
 @pytest.fixture
 def auth_headers(tokens: dict[str, Any]) -> dict[str, str]:
+    """The headers of the account the `tokens` fixture logged in."""
     return {"Authorization": f"Bearer {tokens['access_token']}"}
+{%- elif cookiecutter.auth == "none" %}
+
+
+async def caller_headers(client: AsyncClient, name: str) -> dict[str, str]:
+    """The headers of a caller of this name: none, as no one authenticates."""
+    return {}
+
+
+@pytest.fixture
+async def auth_headers(client: AsyncClient) -> dict[str, str]:
+    return await caller_headers(client, "ada")
+{%- endif %}

@@ -49,7 +49,9 @@ def running_server(database_url: URL, workdir: Path, **settings: str) -> Iterato
     port = free_port()
     env = server_env(
         APP_ENV="production",
+{%- if cookiecutter.auth == "jwt" %}
         SECRET_KEY="test-server-secret-of-enough-length",
+{%- endif %}
         DATABASE_URL=database_url.render_as_string(hide_password=False),
         HOST="127.0.0.1",
         PORT=str(port),

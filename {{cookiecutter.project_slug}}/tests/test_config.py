@@ -1,8 +1,14 @@
+{% if cookiecutter.auth == "jwt" -%}
 import secrets
+{% endif -%}
 from typing import Any
 
 import pytest
+{%- if cookiecutter.auth == "jwt" %}
 from pydantic import SecretStr, ValidationError
+{%- else %}
+from pydantic import ValidationError
+{%- endif %}
 
 from {{ cookiecutter.package_name }}.config import Settings, explain
 
@@ -55,13 +61,18 @@ def test_cors_origins_are_comma_separated() -> None:
 
 
 def test_production_is_the_default() -> None:
+{%- if cookiecutter.auth == "jwt" %}
     settings = Settings(
         _env_file=None,
         database_url="postgresql://app@db:5432/app",
         secret_key=SecretStr(secrets.token_urlsafe(48)),
     )
+{%- else %}
+    settings = Settings(_env_file=None, database_url="postgresql://app@db:5432/app")
+{%- endif %}
 
     assert settings.app_env == "production"
+{%- if cookiecutter.auth == "jwt" %}
 
 
 def test_production_refuses_the_placeholder_secret_by_default() -> None:
@@ -88,12 +99,15 @@ def test_production_accepts_a_random_secret(secret: str) -> None:
     settings = make(app_env="production", secret_key=SecretStr(secret))
 
     assert settings.app_env == "production"
+{%- endif %}
 
 
 def test_production_refuses_cors_for_any_origin() -> None:
     with pytest.raises(ValidationError, match="CORS_ORIGINS must list the allowed"):
         make(
             app_env="production",
+{%- if cookiecutter.auth == "jwt" %}
             secret_key=SecretStr(secrets.token_urlsafe(48)),
+{%- endif %}
             cors_origins="https://app.example, *",
         )

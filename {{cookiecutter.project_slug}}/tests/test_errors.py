@@ -1,8 +1,11 @@
 from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
+from pydantic import BaseModel
 
 from {{ cookiecutter.package_name }}.config import Settings
 from {{ cookiecutter.package_name }}.main import create_app
+
+from tests.conftest import serving
 
 
 async def test_unknown_route_is_a_problem_document(client: AsyncClient) -> None:
@@ -30,13 +33,25 @@ async def test_request_id_is_replaced_when_unsafe(client: AsyncClient) -> None:
     assert len(response.headers["x-request-id"]) == 32
 
 
-async def test_validation_errors_list_each_field(client: AsyncClient) -> None:
-    response = await client.post("/api/v1/auth/register", json={"email": "nope"})
+class Transfer(BaseModel):
+    amount: int
+    currency: str
+
+
+async def test_validation_errors_list_each_field(settings: Settings) -> None:
+    app = create_app(settings)
+
+    @app.post("/transfers")
+    async def transfer(body: Transfer) -> Transfer:
+        return body
+
+    async with serving(app) as client:
+        response = await client.post("/transfers", json={"amount": "ten"})
 
     assert response.status_code == 422
     assert response.headers["content-type"] == "application/problem+json"
     fields = {tuple(error["loc"]) for error in response.json()["errors"]}
-    assert fields == {("body", "email"), ("body", "password")}
+    assert fields == {("body", "amount"), ("body", "currency")}
 
 
 async def test_unhandled_error_is_a_500_without_traceback(settings: Settings) -> None:

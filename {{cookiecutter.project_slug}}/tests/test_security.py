@@ -1,20 +1,28 @@
 """Guarantees that hold on every route: security headers, no SQL values in errors."""
+{%- if cookiecutter.auth == "jwt" %}
 
 import secrets
-import uuid
 from collections.abc import AsyncIterator
+{%- else %}
+
+from collections.abc import AsyncIterator
+{%- endif %}
 
 import pytest
 from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
-from pydantic import SecretStr
+{%- if cookiecutter.auth == "jwt" %}
+from pydantic import BaseModel, SecretStr
+{%- else %}
+from pydantic import BaseModel
+{%- endif %}
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from {{ cookiecutter.package_name }}.config import Settings
 from {{ cookiecutter.package_name }}.main import create_app
 
-from tests.conftest import empty_tables
+from tests.conftest import serving
 
 EXPECTED_HEADERS = {
     "cache-control": "no-store",
@@ -24,13 +32,22 @@ EXPECTED_HEADERS = {
 }
 
 
-def with_failing_route(settings: Settings) -> FastAPI:
+class Note(BaseModel):
+    text: str
+
+
+def with_test_routes(settings: Settings) -> FastAPI:
+    """The service's app, plus a route that fails and one that reads a body."""
     app = create_app(settings)
 
     @app.get("/boom")
     async def boom() -> None:
         msg = "a route that raises"
         raise RuntimeError(msg)
+
+    @app.post("/notes", status_code=201)
+    async def create_note(note: Note) -> Note:
+        return note
 
     return app
 
@@ -40,20 +57,17 @@ def with_failing_route(settings: Settings) -> FastAPI:
     [
         ("GET", "/health/live", 200),
         ("GET", "/no/such/page", 404),
+{%- if cookiecutter.auth == "jwt" %}
         ("GET", "/api/v1/users/me", 401),
-        ("POST", "/api/v1/auth/register", 422),
+{%- endif %}
+        ("POST", "/notes", 422),
         ("GET", "/boom", 500),
     ],
 )
 async def test_every_response_carries_the_security_headers(
     settings: Settings, method: str, path: str, status: int
 ) -> None:
-    app = with_failing_route(settings)
-    transport = ASGITransport(app=app, raise_app_exceptions=False)
-    async with (
-        app.router.lifespan_context(app),
-        AsyncClient(transport=transport, base_url="http://test") as client,
-    ):
+    async with serving(with_test_routes(settings)) as client:
         response = await client.request(method, path, json={})
 
     assert response.status_code == status
@@ -64,12 +78,16 @@ async def test_every_response_carries_the_security_headers(
 
 
 async def test_production_responses_ask_for_https_only(settings: Settings) -> None:
+{%- if cookiecutter.auth == "jwt" %}
     production = settings.model_copy(
         update={
             "app_env": "production",
             "secret_key": SecretStr(secrets.token_urlsafe(48)),
         }
     )
+{%- else %}
+    production = settings.model_copy(update={"app_env": "production"})
+{%- endif %}
     app = create_app(production)
     transport = ASGITransport(app=app)
     async with AsyncClient(transport=transport, base_url="https://test") as client:
@@ -81,14 +99,15 @@ async def test_production_responses_ask_for_https_only(settings: Settings) -> No
 async def test_sql_errors_never_carry_the_values(app: FastAPI) -> None:
     """A failed INSERT, as logged, names neither the e-mail nor the password hash."""
     row = {
-        "id": uuid.uuid4(),
+        "id": 1,
         "email": "private.person@example.com",
         "hash": "$argon2id$v=19$m=65536,t=3,p=4$c2VjcmV0$aGFzaA",
     }
-    insert = text(
-        "INSERT INTO users (id, email, password_hash) VALUES (:id, :email, :hash)"
-    )
+    insert = text("INSERT INTO people VALUES (:id, :email, :hash)")
     async with app.state.engine.connect() as connection:
+        await connection.execute(
+            text("CREATE TEMP TABLE people (id int PRIMARY KEY, email text, h text)")
+        )
         await connection.execute(insert, row)
         with pytest.raises(DBAPIError) as caught:
             await connection.execute(insert, row | {"email": "other@example.com"})
@@ -104,21 +123,16 @@ BODY_LIMIT = 4096
 
 @pytest.fixture
 async def small_body_limit(settings: Settings) -> AsyncIterator[AsyncClient]:
-    app = create_app(settings.model_copy(update={"max_request_body_bytes": BODY_LIMIT}))
-    transport = ASGITransport(app=app)
-    async with (
-        app.router.lifespan_context(app),
-        AsyncClient(transport=transport, base_url="http://test") as client,
-    ):
+    limited = settings.model_copy(update={"max_request_body_bytes": BODY_LIMIT})
+    async with serving(with_test_routes(limited)) as client:
         yield client
-        await empty_tables(app.state.engine)
 
 
 async def test_a_declared_oversized_body_is_refused_unread(
     small_body_limit: AsyncClient,
 ) -> None:
     response = await small_body_limit.post(
-        "/api/v1/auth/register",
+        "/notes",
         content=b"{" + b" " * BODY_LIMIT + b"}",
         headers={"content-type": "application/json"},
     )
@@ -138,7 +152,7 @@ async def test_a_streamed_oversized_body_is_cut_off(
         yield b"}"
 
     response = await small_body_limit.post(
-        "/api/v1/auth/register",
+        "/notes",
         content=chunks(),
         headers={"content-type": "application/json"},
     )
@@ -148,9 +162,6 @@ async def test_a_streamed_oversized_body_is_cut_off(
 
 
 async def test_a_body_within_the_limit_is_read(small_body_limit: AsyncClient) -> None:
-    response = await small_body_limit.post(
-        "/api/v1/auth/register",
-        json={"email": "ada@example.com", "password": "x" * 100},
-    )
+    response = await small_body_limit.post("/notes", json={"text": "x" * 100})
 
     assert response.status_code == 201

@@ -15,12 +15,16 @@ from opentelemetry import trace
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from sqlalchemy import text
 from sqlalchemy.engine import URL
 
+from {{ cookiecutter.package_name }}.config import Settings
+from {{ cookiecutter.package_name }}.database import ReadPoolDep, SessionDep
+from {{ cookiecutter.package_name }}.main import create_app
 from {{ cookiecutter.package_name }}.observability import JsonFormatter
 from {{ cookiecutter.package_name }}.tracing import tracer_provider
 
-from tests.conftest import register
+from tests.conftest import serving
 from tests.server import running_server
 
 EXPORT_TIMEOUT_SECONDS = 15
@@ -56,18 +60,29 @@ def trace_id(span: ReadableSpan) -> str:
 
 
 async def test_a_request_and_its_queries_are_one_trace(
-    client: AsyncClient, spans: InMemorySpanExporter
+    settings: Settings, spans: InMemorySpanExporter
 ) -> None:
-    await register(client)
+    app = create_app(settings)
 
+    @app.get("/balance")
+    async def balance(session: SessionDep, pool: ReadPoolDep) -> int:
+        written = await session.scalar(text("SELECT 1"))
+        read = await pool.fetchval("SELECT 2")
+        return int(written) + int(read)
+
+    async with serving(app) as client:
+        spans.clear()  # startup's own queries belong to no request
+        response = await client.get("/balance")
+
+    assert response.json() == 3
     request = server_span(spans)
     queries = [
         span
         for span in spans.get_finished_spans()
         if (span.attributes or {}).get("db.system") == "postgresql"
     ]
-    assert request.name == "POST /api/v1/auth/register"
-    assert queries, [span.name for span in spans.get_finished_spans()]
+    assert request.name == "GET /balance"
+    assert len(queries) >= 2, [span.name for span in spans.get_finished_spans()]
     assert {trace_id(span) for span in queries} == {trace_id(request)}
 
 

@@ -6,9 +6,12 @@ Create Date: 2026-11-26 00:00:00+00:00
 """
 
 from collections.abc import Sequence
+{%- set has_tables = cookiecutter.auth == "jwt" or cookiecutter.example_resource %}
+{%- if has_tables %}
 
 import sqlalchemy as sa
 from alembic import op
+{%- endif %}
 {%- if cookiecutter.example_resource %}
 from sqlalchemy.dialects import postgresql
 {%- endif %}
@@ -20,6 +23,7 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+{%- if cookiecutter.auth == "jwt" %}
     op.create_table(
         "users",
         sa.Column("id", sa.Uuid(), nullable=False),
@@ -37,10 +41,15 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_users")),
         sa.UniqueConstraint("email", name=op.f("uq_users_email")),
     )
+{%- endif %}
 {%- if cookiecutter.example_resource %}
     op.create_table(
         "idempotency_records",
-        sa.Column("user_id", sa.Uuid(), nullable=False),
+{%- if cookiecutter.auth == "jwt" %}
+        sa.Column("owner_id", sa.Uuid(), nullable=False),
+{%- else %}
+        sa.Column("owner_id", sa.String(length=512), nullable=False),
+{%- endif %}
         sa.Column("key", sa.String(length=255), nullable=False),
         sa.Column("request_hash", sa.String(length=64), nullable=False),
         sa.Column("status_code", sa.Integer(), nullable=False),
@@ -53,18 +62,24 @@ def upgrade() -> None:
             server_default=sa.text("now()"),
             nullable=False,
         ),
+{%- if cookiecutter.auth == "jwt" %}
         sa.ForeignKeyConstraint(
-            ["user_id"],
+            ["owner_id"],
             ["users.id"],
-            name=op.f("fk_idempotency_records_user_id_users"),
+            name=op.f("fk_idempotency_records_owner_id_users"),
             ondelete="CASCADE",
         ),
-        sa.PrimaryKeyConstraint("user_id", "key", name=op.f("pk_idempotency_records")),
+{%- endif %}
+        sa.PrimaryKeyConstraint("owner_id", "key", name=op.f("pk_idempotency_records")),
     )
     op.create_table(
         "items",
         sa.Column("id", sa.Uuid(), nullable=False),
+{%- if cookiecutter.auth == "jwt" %}
         sa.Column("owner_id", sa.Uuid(), nullable=False),
+{%- else %}
+        sa.Column("owner_id", sa.String(length=512), nullable=False),
+{%- endif %}
         sa.Column("name", sa.String(length=200), nullable=False),
         sa.Column("description", sa.String(length=2000), nullable=True),
         sa.Column("version", sa.Integer(), nullable=False),
@@ -80,12 +95,14 @@ def upgrade() -> None:
             server_default=sa.text("now()"),
             nullable=False,
         ),
+{%- if cookiecutter.auth == "jwt" %}
         sa.ForeignKeyConstraint(
             ["owner_id"],
             ["users.id"],
             name=op.f("fk_items_owner_id_users"),
             ondelete="CASCADE",
         ),
+{%- endif %}
         sa.PrimaryKeyConstraint("id", name=op.f("pk_items")),
     )
     op.create_index(
@@ -95,6 +112,7 @@ def upgrade() -> None:
         unique=False,
     )
 {%- endif %}
+{%- if cookiecutter.auth == "jwt" %}
     op.create_table(
         "refresh_tokens",
         sa.Column("id", sa.Uuid(), nullable=False),
@@ -127,15 +145,26 @@ def upgrade() -> None:
     op.create_index(
         op.f("ix_refresh_tokens_user_id"), "refresh_tokens", ["user_id"], unique=False
     )
+{%- endif %}
+{%- if not has_tables %}
+    pass
+{%- endif %}
 
 
 def downgrade() -> None:
+{%- if cookiecutter.auth == "jwt" %}
     op.drop_index(op.f("ix_refresh_tokens_user_id"), table_name="refresh_tokens")
     op.drop_index(op.f("ix_refresh_tokens_family_id"), table_name="refresh_tokens")
     op.drop_table("refresh_tokens")
+{%- endif %}
 {%- if cookiecutter.example_resource %}
     op.drop_index("ix_items_owner_id_created_at_id", table_name="items")
     op.drop_table("items")
     op.drop_table("idempotency_records")
 {%- endif %}
+{%- if cookiecutter.auth == "jwt" %}
     op.drop_table("users")
+{%- endif %}
+{%- if not has_tables %}
+    pass
+{%- endif %}

@@ -91,24 +91,31 @@ def _suppressions(source: str) -> list[Suppression]:
 
 
 def downgrade_state(index: SourceIndex) -> tuple[str, int] | None:
-    """('missing' | 'empty', line) when downgrade() cannot undo anything."""
+    """('missing' | 'empty', line) when downgrade() cannot undo what upgrade() does.
+
+    A revision that does nothing either way (a merge point, an empty baseline)
+    needs no downgrade.
+    """
     function = index.function("downgrade")
+    upgrade = index.function("upgrade")
     if function is None:
-        upgrade = index.function("upgrade")
         return "missing", upgrade.lineno if upgrade else 1
-    body = [
-        node
-        for node in function.body
-        if not (
-            isinstance(node, ast.Pass)
-            or (
-                isinstance(node, ast.Expr)
-                and isinstance(node.value, ast.Constant)
-                and (isinstance(node.value.value, str) or node.value.value is Ellipsis)
-            )
+    if not _does_nothing(function) or (upgrade is not None and _does_nothing(upgrade)):
+        return None
+    return "empty", function.lineno
+
+
+def _does_nothing(function: ast.FunctionDef) -> bool:
+    """Only `pass`, docstrings and `...` in the body."""
+    return all(
+        isinstance(node, ast.Pass)
+        or (
+            isinstance(node, ast.Expr)
+            and isinstance(node.value, ast.Constant)
+            and (isinstance(node.value.value, str) or node.value.value is Ellipsis)
         )
-    ]
-    return None if body else ("empty", function.lineno)
+        for node in function.body
+    )
 
 
 def uses_live_connection(index: SourceIndex) -> int | None:

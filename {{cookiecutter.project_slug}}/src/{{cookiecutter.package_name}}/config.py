@@ -1,11 +1,23 @@
 """Application settings, read once from the environment (and `.env` in development)."""
+{%- if cookiecutter.auth == "jwt" %}
 
 import math
 from functools import lru_cache
+{%- else %}
+
+from functools import lru_cache
+{%- endif %}
 from typing import Annotated, Literal
 
+{%- if cookiecutter.auth == "jwt" %}
+
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+{%- else %}
+
+from pydantic import Field, ValidationError, field_validator, model_validator
+{%- endif %}
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+{%- if cookiecutter.auth == "jwt" %}
 
 PLACEHOLDER_SECRET = "change-me"  # noqa: S105 - the value production refuses
 MIN_SECRET_LENGTH = 32
@@ -13,6 +25,7 @@ MIN_SECRET_LENGTH = 32
 # by hand: 48 random URL-safe characters score ~270, 32 random hex digits ~120,
 # "a" x 32 scores 0 and "ab" x 32 scores 64.
 MIN_SECRET_BITS = 96
+{%- endif %}
 
 
 class Settings(BaseSettings):
@@ -31,9 +44,11 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(default=5, ge=1)
     db_max_overflow: int = Field(default=0, ge=0)
     db_read_pool_size: int = Field(default=10, ge=1)
+{%- if cookiecutter.auth == "jwt" %}
     secret_key: SecretStr = SecretStr(PLACEHOLDER_SECRET)
     access_token_ttl_seconds: int = Field(default=15 * 60, ge=60)
     refresh_token_ttl_seconds: int = Field(default=14 * 24 * 3600, ge=3600)
+{%- endif %}
     cors_origins: Annotated[list[str], NoDecode] = []
     # Larger bodies are refused (413) before they are read into memory.
     max_request_body_bytes: int = Field(default=1024 * 1024, ge=1024)
@@ -74,6 +89,7 @@ class Settings(BaseSettings):
     def _refuse_unsafe_production_settings(self) -> "Settings":
         if self.app_env != "production":
             return self
+{%- if cookiecutter.auth == "jwt" %}
         secret = self.secret_key.get_secret_value()
         if (
             secret == PLACEHOLDER_SECRET
@@ -87,6 +103,7 @@ class Settings(BaseSettings):
                 "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
             )
             raise ValueError(msg)
+{%- endif %}
         if "*" in self.cors_origins:
             msg = (
                 "CORS_ORIGINS must list the allowed origins when APP_ENV=production, "
@@ -94,12 +111,14 @@ class Settings(BaseSettings):
             )
             raise ValueError(msg)
         return self
+{%- if cookiecutter.auth == "jwt" %}
 
 
 def estimated_bits(secret: str) -> float:
     """A ceiling on the secret's entropy: repeated or few characters score low."""
     distinct = len(set(secret))
     return len(secret) * math.log2(distinct) if distinct > 1 else 0.0
+{%- endif %}
 
 
 @lru_cache

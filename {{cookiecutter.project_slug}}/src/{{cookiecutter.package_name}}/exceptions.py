@@ -42,6 +42,10 @@ class UnauthorizedError(ProblemError):
         super().__init__(detail, headers={"WWW-Authenticate": "Bearer"})
 
 
+class ForbiddenError(ProblemError):
+    status = HTTPStatus.FORBIDDEN
+
+
 class NotFoundError(ProblemError):
     status = HTTPStatus.NOT_FOUND
 

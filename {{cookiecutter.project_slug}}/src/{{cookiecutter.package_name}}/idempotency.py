@@ -1,15 +1,15 @@
 """`Idempotency-Key` support: a retried create returns the first response."""
 
 import hashlib
-import uuid
 from typing import Any
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import String
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
+from .auth.principal import OwnerId, owner_id_column
 from .database import Base
 from .exceptions import ConflictError, UnprocessableError
 from .models import CreatedAt
@@ -18,9 +18,8 @@ from .models import CreatedAt
 class IdempotencyRecord(Base):
     __tablename__ = "idempotency_records"
 
-    user_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
-    )
+    # Keys are per caller: two callers may pick the same key.
+    owner_id: Mapped[OwnerId] = owner_id_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(255), primary_key=True)
     request_hash: Mapped[str] = mapped_column(String(64))
     status_code: Mapped[int]
@@ -33,10 +32,10 @@ def fingerprint(body: bytes) -> str:
 
 
 async def find_replay(
-    *, session: AsyncSession, user_id: uuid.UUID, key: str, request_hash: str
+    *, session: AsyncSession, owner_id: OwnerId, key: str, request_hash: str
 ) -> IdempotencyRecord | None:
     """Return the stored response for this key, if the same request was seen."""
-    record = await session.get(IdempotencyRecord, (user_id, key))
+    record = await session.get(IdempotencyRecord, (owner_id, key))
     if record is not None and record.request_hash != request_hash:
         msg = f"Idempotency-Key {key!r} was already used with a different request body."
         raise UnprocessableError(msg)
@@ -46,7 +45,7 @@ async def find_replay(
 async def remember(
     *,
     session: AsyncSession,
-    user_id: uuid.UUID,
+    owner_id: OwnerId,
     key: str,
     request_hash: str,
     status_code: int,
@@ -55,7 +54,7 @@ async def remember(
     """Store the response to replay; a concurrent twin request loses with 409."""
     session.add(
         IdempotencyRecord(
-            user_id=user_id,
+            owner_id=owner_id,
             key=key,
             request_hash=request_hash,
             status_code=status_code,

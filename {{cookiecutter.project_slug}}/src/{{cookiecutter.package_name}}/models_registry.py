@@ -1,12 +1,19 @@
 """Imports every model so `Base.metadata` is complete (for Alembic and tests)."""
+{%- if cookiecutter.auth == "jwt" %}
 
 from .auth.models import RefreshToken
 from .database import Base
+{%- else %}
+
+from .database import Base
+{%- endif %}
 {%- if cookiecutter.example_resource %}
 from .idempotency import IdempotencyRecord
 from .items.models import Item
 {%- endif %}
+{%- if cookiecutter.auth == "jwt" %}
 from .users.models import User
+{%- endif %}
 
 __all__ = [
     "Base",
@@ -14,6 +21,8 @@ __all__ = [
     "IdempotencyRecord",
     "Item",
 {%- endif %}
+{%- if cookiecutter.auth == "jwt" %}
     "RefreshToken",
     "User",
+{%- endif %}
 ]

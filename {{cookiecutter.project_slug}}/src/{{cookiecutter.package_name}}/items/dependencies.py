@@ -3,27 +3,32 @@ from typing import Annotated
 
 from fastapi import Depends
 
-from ..auth.dependencies import CurrentUserId
+from ..auth.dependencies import requires
+from ..auth.principal import Principal
 from ..database import ReadPoolDep, SessionDep
 from ..exceptions import NotFoundError
 from . import queries, service
 from .models import Item
 from .schemas import ItemRead
 
+# The caller, allowed to read or to change items (403 otherwise).
+Reader = Annotated[Principal, Depends(requires("items:read"))]
+Writer = Annotated[Principal, Depends(requires("items:write"))]
+
 
 async def get_owned_item_for_update(
-    item_id: uuid.UUID, user_id: CurrentUserId, session: SessionDep
+    item_id: uuid.UUID, caller: Writer, session: SessionDep
 ) -> Item:
-    item = await service.get(session=session, owner_id=user_id, item_id=item_id)
+    item = await service.get(session=session, owner_id=caller.id, item_id=item_id)
     if item is None:
         raise _not_found(item_id)
     return item
 
 
 async def get_owned_item(
-    item_id: uuid.UUID, user_id: CurrentUserId, pool: ReadPoolDep
+    item_id: uuid.UUID, caller: Reader, pool: ReadPoolDep
 ) -> ItemRead:
-    item = await queries.get(pool=pool, owner_id=user_id, item_id=item_id)
+    item = await queries.get(pool=pool, owner_id=caller.id, item_id=item_id)
     if item is None:
         raise _not_found(item_id)
     return item

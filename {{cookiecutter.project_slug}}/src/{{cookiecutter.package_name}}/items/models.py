@@ -1,8 +1,9 @@
 import uuid
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ..auth.principal import OwnerId, owner_id_column
 from ..database import Base
 from ..models import CreatedAt, UpdatedAt
 
@@ -15,9 +16,7 @@ class Item(Base):
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
-    owner_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("users.id", ondelete="CASCADE")
-    )
+    owner_id: Mapped[OwnerId] = owner_id_column()
     name: Mapped[str] = mapped_column(String(200))
     description: Mapped[str | None] = mapped_column(String(2000))
     # Optimistic concurrency: every UPDATE checks and bumps it; it is also the ETag.

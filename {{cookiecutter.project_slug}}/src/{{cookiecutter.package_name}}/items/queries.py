@@ -6,6 +6,7 @@ import asyncpg
 from pydantic import TypeAdapter
 from sqlalchemy import bindparam, select, tuple_
 
+from ..auth.principal import OwnerId
 from ..database import ReadQuery
 from ..pagination import decode_cursor, encode_cursor
 from .models import Item
@@ -38,7 +39,7 @@ _ITEMS = TypeAdapter(list[ItemRead])
 
 
 async def get(
-    *, pool: asyncpg.Pool, owner_id: uuid.UUID, item_id: uuid.UUID
+    *, pool: asyncpg.Pool, owner_id: OwnerId, item_id: uuid.UUID
 ) -> ItemRead | None:
     """Return the item if it exists and belongs to this owner."""
     row = await _ONE.fetch_one(pool, item_id=item_id, owner_id=owner_id)
@@ -46,7 +47,7 @@ async def get(
 
 
 async def list_page(
-    *, pool: asyncpg.Pool, owner_id: uuid.UUID, limit: int, cursor: str | None
+    *, pool: asyncpg.Pool, owner_id: OwnerId, limit: int, cursor: str | None
 ) -> ItemPage:
     """Return one page of the owner's items, newest first, with the next cursor."""
     # One extra row tells whether another page exists, without a count query.

@@ -4,12 +4,11 @@ from fastapi import APIRouter, Header, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 
 from .. import idempotency
-from ..auth.dependencies import CurrentUserId
 from ..database import ReadPoolDep, SessionDep
 from ..exceptions import BadRequestError
 from ..pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from . import queries, service
-from .dependencies import ItemDep, ItemForUpdateDep
+from .dependencies import ItemDep, ItemForUpdateDep, Reader, Writer
 from .models import Item
 from .schemas import ItemCreate, ItemPage, ItemRead, ItemUpdate
 
@@ -45,14 +44,14 @@ def parse_if_match(value: str | None) -> int | None:
 
 @router.get("")
 async def list_items(
-    user_id: CurrentUserId,
+    caller: Reader,
     pool: ReadPoolDep,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
     cursor: Annotated[str | None, Query(max_length=512)] = None,
 ) -> ItemPage:
     """List your items, newest first, one page at a time."""
     return await queries.list_page(
-        pool=pool, owner_id=user_id, limit=limit, cursor=cursor
+        pool=pool, owner_id=caller.id, limit=limit, cursor=cursor
     )
 
 
@@ -60,7 +59,7 @@ async def list_items(
 async def create_item(
     body: ItemCreate,
     request: Request,
-    user_id: CurrentUserId,
+    caller: Writer,
     session: SessionDep,
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
@@ -69,7 +68,7 @@ async def create_item(
     if idempotency_key is not None:
         replay = await idempotency.find_replay(
             session=session,
-            user_id=user_id,
+            owner_id=caller.id,
             key=idempotency_key,
             request_hash=request_hash,
         )
@@ -79,12 +78,12 @@ async def create_item(
                 status_code=replay.status_code,
                 headers={"Idempotent-Replayed": "true"},
             )
-    item = await service.create(session=session, owner_id=user_id, data=body)
+    item = await service.create(session=session, owner_id=caller.id, data=body)
     content = ItemRead.model_validate(item).model_dump(mode="json")
     if idempotency_key is not None:
         await idempotency.remember(
             session=session,
-            user_id=user_id,
+            owner_id=caller.id,
             key=idempotency_key,
             request_hash=request_hash,
             status_code=status.HTTP_201_CREATED,

@@ -1,17 +1,24 @@
 import uuid
 
 from sqlalchemy import select
+{%- if cookiecutter.auth == "jwt" %}
 from sqlalchemy.exc import IntegrityError
+{%- endif %}
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
+from ..auth.principal import OwnerId
+{%- if cookiecutter.auth == "jwt" %}
 from ..exceptions import PreconditionFailedError, UnauthorizedError
+{%- else %}
+from ..exceptions import PreconditionFailedError
+{%- endif %}
 from .models import Item
 from .schemas import ItemCreate, ItemUpdate
 
 
 async def get(
-    *, session: AsyncSession, owner_id: uuid.UUID, item_id: uuid.UUID
+    *, session: AsyncSession, owner_id: OwnerId, item_id: uuid.UUID
 ) -> Item | None:
     """Return the item if it exists and belongs to this owner."""
     return await session.scalar(
@@ -19,18 +26,20 @@ async def get(
     )
 
 
-async def create(
-    *, session: AsyncSession, owner_id: uuid.UUID, data: ItemCreate
-) -> Item:
-    """Create an item owned by this user."""
+async def create(*, session: AsyncSession, owner_id: OwnerId, data: ItemCreate) -> Item:
+    """Create an item owned by this caller."""
     item = Item(owner_id=owner_id, **data.model_dump())
     session.add(item)
+{%- if cookiecutter.auth == "jwt" %}
     try:
         await session.flush()
     except IntegrityError as exc:
         # Access tokens are checked without a lookup: one can outlive its account.
         msg = "The account behind this token no longer exists."
         raise UnauthorizedError(msg) from exc
+{%- else %}
+    await session.flush()
+{%- endif %}
     return item
 
 

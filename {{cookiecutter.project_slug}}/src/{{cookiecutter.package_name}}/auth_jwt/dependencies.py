@@ -1,4 +1,6 @@
-import uuid
+"""The caller's identity: the one dependency every protected route takes."""
+
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -6,14 +8,15 @@ from fastapi.security import OAuth2PasswordBearer
 
 from ..database import ReadPoolDep
 from ..dependencies import get_app_settings
-from ..exceptions import UnauthorizedError
+from ..exceptions import ForbiddenError, UnauthorizedError
 from ..users import queries as users_queries
 from ..users.schemas import UserRead
 from . import security
+from .principal import Principal
 
 
 class AccessTokenBearer(OAuth2PasswordBearer):
-    """The OAuth2 password flow's bearer scheme, resolved to the token's user id.
+    """The OAuth2 password flow's bearer scheme, resolved to the token's account.
 
     One dependency both documents the scheme in OpenAPI and checks the token,
     with no database round trip. Access tokens are short-lived: a disabled
@@ -23,7 +26,7 @@ class AccessTokenBearer(OAuth2PasswordBearer):
     """
 
     # The parent returns the raw token; this scheme returns whose token it is.
-    async def __call__(self, request: Request) -> uuid.UUID:  # type: ignore[override]
+    async def __call__(self, request: Request) -> Principal:  # type: ignore[override]
         token = await super().__call__(request)
         if token is None:
             msg = "Missing bearer token."
@@ -33,17 +36,28 @@ class AccessTokenBearer(OAuth2PasswordBearer):
         if user_id is None:
             msg = "Invalid or expired access token."
             raise UnauthorizedError(msg)
-        return user_id
+        return Principal(id=user_id)
 
 
-get_current_user_id = AccessTokenBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
+get_principal = AccessTokenBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
+
+CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
 
 
-CurrentUserId = Annotated[uuid.UUID, Depends(get_current_user_id)]
+def requires(permission: str) -> Callable[[Principal], Awaitable[Principal]]:
+    """A dependency that lets only callers with this permission through (else 403)."""
+
+    async def check(principal: CurrentPrincipal) -> Principal:
+        if not principal.can(permission):
+            msg = f"This request needs the {permission!r} permission."
+            raise ForbiddenError(msg)
+        return principal
+
+    return check
 
 
-async def get_current_user(user_id: CurrentUserId, pool: ReadPoolDep) -> UserRead:
-    user = await users_queries.get_active(pool=pool, user_id=user_id)
+async def get_current_user(principal: CurrentPrincipal, pool: ReadPoolDep) -> UserRead:
+    user = await users_queries.get_active(pool=pool, user_id=principal.id)
     if user is None:
         msg = "The account behind this token does not exist or is disabled."
         raise UnauthorizedError(msg)

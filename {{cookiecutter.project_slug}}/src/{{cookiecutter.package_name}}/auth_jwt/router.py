@@ -9,7 +9,7 @@ from ..exceptions import UnauthorizedError
 from ..users.models import User
 from ..users.schemas import UserRead
 from . import service
-from .dependencies import CurrentUserId
+from .dependencies import CurrentPrincipal
 from .schemas import (
     RefreshRequest,
     RegisterRequest,
@@ -62,9 +62,9 @@ async def refresh(
 
 @router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
 async def logout(
-    body: RefreshRequest, user_id: CurrentUserId, session: SessionDep
+    body: RefreshRequest, principal: CurrentPrincipal, session: SessionDep
 ) -> None:
     """Revoke the login behind a refresh token."""
     await service.logout(
-        session=session, user_id=user_id, refresh_token=body.refresh_token
+        session=session, user_id=principal.id, refresh_token=body.refresh_token
     )
