@@ -15,7 +15,7 @@ SECRET_KEY_BYTES = 48
 # The template holds each auth variant's package beside the others, under a
 # name of its own; the chosen one becomes auth/ (MOVED), so the routes import
 # from one place whatever the choice.
-AUTH_VARIANTS = ("jwt", "none")
+AUTH_VARIANTS = ("jwt", "api_key", "none")
 AUTH_PACKAGES = ("src/{package}/auth", "tests/auth")
 
 
@@ -32,19 +32,16 @@ def other_auth_variants(chosen: str) -> tuple[str, ...]:
     )
 
 
-# Local accounts: only the jwt variant has users.
-ACCOUNTS = ("src/{package}/users", "tests/users")
+# Local accounts, and the settings read per request to sign their tokens
+# (SettingsDep): only the jwt variant has them.
+JWT_ONLY = ("src/{package}/users", "tests/users", "src/{package}/dependencies.py")
 
 # What each answer leaves out, as paths in the project; "{package}" is the
 # import package's name. An option that removes a feature removes it here.
 UNNEEDED: dict[tuple[str, object], tuple[str, ...]] = {
     ("auth", "jwt"): other_auth_variants("jwt"),
-    # No settings are read per request: no SettingsDep.
-    ("auth", "none"): (
-        *other_auth_variants("none"),
-        *ACCOUNTS,
-        "src/{package}/dependencies.py",
-    ),
+    ("auth", "api_key"): (*other_auth_variants("api_key"), *JWT_ONLY),
+    ("auth", "none"): (*other_auth_variants("none"), *JWT_ONLY),
     ("example_resource", False): (
         "src/{package}/items",
         "src/{package}/idempotency.py",

@@ -52,6 +52,8 @@ ANSWER_SETS: dict[str, dict[str, object]] = {
         "deploy": "none",
     },
     "tracing:no-items": {"example_resource": False, "tracing": True},
+    "api-key": {"auth": "api_key", "ci": "gitlab"},
+    "api-key:no-items": {"auth": "api_key", "example_resource": False, "metrics": True},
 }
 
 

@@ -175,9 +175,11 @@ def test_post_gen_puts_the_chosen_auth_variant_in_place() -> None:
     answers = {"package_name": "svc", "auth": "none"}
 
     assert sorted(post_gen.unneeded_paths(answers)) == [
+        "src/svc/auth_api_key",
         "src/svc/auth_jwt",
         "src/svc/dependencies.py",
         "src/svc/users",
+        "tests/auth_api_key",
         "tests/auth_jwt",
         "tests/users",
     ]

@@ -15,9 +15,16 @@ from pydantic import SecretStr
 {%- endif %}
 from sqlalchemy import text
 from sqlalchemy.engine import URL, Connection
+{%- if cookiecutter.auth == "api_key" %}
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
+
+from {{ cookiecutter.package_name }}.auth import service as api_keys
+from {{ cookiecutter.package_name }}.config import Settings
+{%- else %}
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from {{ cookiecutter.package_name }}.config import Settings
+{%- endif %}
 from {{ cookiecutter.package_name }}.main import create_app
 from {{ cookiecutter.package_name }}.models_registry import Base
 
@@ -177,7 +184,9 @@ async def tokens(client: AsyncClient) -> dict[str, Any]:
     return await login(client)
 
 
-async def caller_headers(client: AsyncClient, name: str) -> dict[str, str]:
+async def caller_headers(
+    app: FastAPI, client: AsyncClient, name: str
+) -> dict[str, str]:
     """The headers of a caller of this name: a registered, logged-in account."""
     await register(client, f"{name}@example.com")
     tokens = await login(client, f"{name}@example.com")
@@ -188,15 +197,37 @@ async def caller_headers(client: AsyncClient, name: str) -> dict[str, str]:
 def auth_headers(tokens: dict[str, Any]) -> dict[str, str]:
     """The headers of the account the `tokens` fixture logged in."""
     return {"Authorization": f"Bearer {tokens['access_token']}"}
+{%- elif cookiecutter.auth == "api_key" %}
+
+
+async def caller_headers(
+    app: FastAPI, client: AsyncClient, name: str
+) -> dict[str, str]:
+    """The headers of a caller of this name: an API key it owns, for every scope."""
+    async with AsyncSession(app.state.engine) as session, session.begin():
+        _, key = await api_keys.create(
+            session=session,
+            name=f"{name}'s key",
+            owner=name,
+            scopes=["items:read", "items:write"],
+        )
+    return {"X-API-Key": key}
+
+
+@pytest.fixture
+async def auth_headers(app: FastAPI, client: AsyncClient) -> dict[str, str]:
+    return await caller_headers(app, client, "ada")
 {%- elif cookiecutter.auth == "none" %}
 
 
-async def caller_headers(client: AsyncClient, name: str) -> dict[str, str]:
+async def caller_headers(
+    app: FastAPI, client: AsyncClient, name: str
+) -> dict[str, str]:
     """The headers of a caller of this name: none, as no one authenticates."""
     return {}
 
 
 @pytest.fixture
-async def auth_headers(client: AsyncClient) -> dict[str, str]:
-    return await caller_headers(client, "ada")
+async def auth_headers(app: FastAPI, client: AsyncClient) -> dict[str, str]:
+    return await caller_headers(app, client, "ada")
 {%- endif %}

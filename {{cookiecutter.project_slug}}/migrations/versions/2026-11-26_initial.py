@@ -6,13 +6,13 @@ Create Date: 2026-11-26 00:00:00+00:00
 """
 
 from collections.abc import Sequence
-{%- set has_tables = cookiecutter.auth == "jwt" or cookiecutter.example_resource %}
+{%- set has_tables = cookiecutter.auth in ["jwt", "api_key"] or cookiecutter.example_resource %}
 {%- if has_tables %}
 
 import sqlalchemy as sa
 from alembic import op
 {%- endif %}
-{%- if cookiecutter.example_resource %}
+{%- if cookiecutter.example_resource or cookiecutter.auth == "api_key" %}
 from sqlalchemy.dialects import postgresql
 {%- endif %}
 
@@ -23,6 +23,28 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+{%- if cookiecutter.auth == "api_key" %}
+    op.create_table(
+        "api_keys",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("name", sa.String(length=100), nullable=False),
+        sa.Column("owner", sa.String(length=512), nullable=False),
+        sa.Column("key_hash", sa.String(length=64), nullable=False),
+        sa.Column("prefix", sa.String(length=16), nullable=False),
+        sa.Column("scopes", postgresql.ARRAY(sa.String(length=100)), nullable=False),
+        sa.Column(
+            "created_at",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("now()"),
+            nullable=False,
+        ),
+        sa.Column("last_used_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_api_keys")),
+        sa.UniqueConstraint("key_hash", name=op.f("uq_api_keys_key_hash")),
+    )
+{%- endif %}
 {%- if cookiecutter.auth == "jwt" %}
     op.create_table(
         "users",
@@ -164,6 +186,9 @@ def downgrade() -> None:
 {%- endif %}
 {%- if cookiecutter.auth == "jwt" %}
     op.drop_table("users")
+{%- endif %}
+{%- if cookiecutter.auth == "api_key" %}
+    op.drop_table("api_keys")
 {%- endif %}
 {%- if not has_tables %}
     pass

@@ -1,4 +1,10 @@
+{% if cookiecutter.auth == "api_key" -%}
+"""Entry point: `python -m {{ cookiecutter.package_name }}` serves (add `--reload` in
+development); `python -m {{ cookiecutter.package_name }} api-keys ...` manages API keys.
+"""
+{%- else -%}
 """Server entry point: `python -m {{ cookiecutter.package_name }}` (add `--reload` in development)."""
+{%- endif %}
 
 import argparse
 import sys
@@ -6,8 +12,14 @@ from pathlib import Path
 
 import uvicorn
 from pydantic import ValidationError
+{%- if cookiecutter.auth == "api_key" %}
+
+from .auth import cli as api_keys
+from .config import explain, get_settings
+{%- else %}
 
 from .config import explain, get_settings
+{%- endif %}
 {%- if cookiecutter.metrics %}
 from .metrics import prepare_multiprocess_metrics
 {%- endif %}
@@ -15,6 +27,11 @@ from .observability import configure_logging
 
 
 def main(argv: list[str] | None = None) -> None:
+{%- if cookiecutter.auth == "api_key" %}
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["api-keys"]:
+        sys.exit(api_keys.main(argv[1:]))
+{%- endif %}
     parser = argparse.ArgumentParser(prog="python -m {{ cookiecutter.package_name }}")
     parser.add_argument(
         "--reload", action="store_true", help="restart on code changes (development)"

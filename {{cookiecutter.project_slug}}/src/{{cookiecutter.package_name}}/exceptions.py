@@ -38,8 +38,8 @@ class BadRequestError(ProblemError):
 class UnauthorizedError(ProblemError):
     status = HTTPStatus.UNAUTHORIZED
 
-    def __init__(self, detail: str) -> None:
-        super().__init__(detail, headers={"WWW-Authenticate": "Bearer"})
+    def __init__(self, detail: str, *, challenge: str = "Bearer") -> None:
+        super().__init__(detail, headers={"WWW-Authenticate": challenge})
 
 
 class ForbiddenError(ProblemError):

@@ -3,6 +3,10 @@
 
 from .auth.models import RefreshToken
 from .database import Base
+{%- elif cookiecutter.auth == "api_key" %}
+
+from .auth.models import ApiKey
+from .database import Base
 {%- else %}
 
 from .database import Base
@@ -16,6 +20,9 @@ from .users.models import User
 {%- endif %}
 
 __all__ = [
+{%- if cookiecutter.auth == "api_key" %}
+    "ApiKey",
+{%- endif %}
     "Base",
 {%- if cookiecutter.example_resource %}
     "IdempotencyRecord",

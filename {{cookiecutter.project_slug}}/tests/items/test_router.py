@@ -3,6 +3,9 @@ import json
 import uuid
 
 import pytest
+{%- if cookiecutter.auth != "none" %}
+from fastapi import FastAPI
+{%- endif %}
 from httpx import AsyncClient
 {%- if cookiecutter.auth == "jwt" %}
 
@@ -59,10 +62,10 @@ async def test_read_returns_the_item_and_its_etag(
 
 
 async def test_items_are_invisible_to_other_callers(
-    client: AsyncClient, auth_headers: dict[str, str]
+    app: FastAPI, client: AsyncClient, auth_headers: dict[str, str]
 ) -> None:
     item = await create_item(client, auth_headers)
-    eve_headers = await caller_headers(client, "eve")
+    eve_headers = await caller_headers(app, client, "eve")
 
     read = await client.get(f"{ITEMS}/{item['id']}", headers=eve_headers)
     listing = await client.get(ITEMS, headers=eve_headers)
