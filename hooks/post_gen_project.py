@@ -15,7 +15,7 @@ SECRET_KEY_BYTES = 48
 # The template holds each auth variant's package beside the others, under a
 # name of its own; the chosen one becomes auth/ (MOVED), so the routes import
 # from one place whatever the choice.
-AUTH_VARIANTS = ("jwt", "api_key", "none")
+AUTH_VARIANTS = ("jwt", "oidc", "api_key", "none")
 AUTH_PACKAGES = ("src/{package}/auth", "tests/auth")
 
 
@@ -40,6 +40,7 @@ JWT_ONLY = ("src/{package}/users", "tests/users", "src/{package}/dependencies.py
 # import package's name. An option that removes a feature removes it here.
 UNNEEDED: dict[tuple[str, object], tuple[str, ...]] = {
     ("auth", "jwt"): other_auth_variants("jwt"),
+    ("auth", "oidc"): (*other_auth_variants("oidc"), *JWT_ONLY),
     ("auth", "api_key"): (*other_auth_variants("api_key"), *JWT_ONLY),
     ("auth", "none"): (*other_auth_variants("none"), *JWT_ONLY),
     ("example_resource", False): (

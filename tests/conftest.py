@@ -53,6 +53,13 @@ ANSWER_SETS: dict[str, dict[str, object]] = {
     },
     "tracing:no-items": {"example_resource": False, "tracing": True},
     "api-key": {"auth": "api_key", "ci": "gitlab"},
+    "oidc": {"auth": "oidc", "tracing": True},
+    "oidc:no-items:py3.11": {
+        "auth": "oidc",
+        "python_version": "3.11",
+        "example_resource": False,
+        "deploy": "none",
+    },
     "api-key:no-items": {"auth": "api_key", "example_resource": False, "metrics": True},
 }
 

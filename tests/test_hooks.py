@@ -177,10 +177,12 @@ def test_post_gen_puts_the_chosen_auth_variant_in_place() -> None:
     assert sorted(post_gen.unneeded_paths(answers)) == [
         "src/svc/auth_api_key",
         "src/svc/auth_jwt",
+        "src/svc/auth_oidc",
         "src/svc/dependencies.py",
         "src/svc/users",
         "tests/auth_api_key",
         "tests/auth_jwt",
+        "tests/auth_oidc",
         "tests/users",
     ]
     assert post_gen.moved_paths(answers) == [

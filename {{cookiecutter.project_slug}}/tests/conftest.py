@@ -1,5 +1,5 @@
 import os
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
 {%- if cookiecutter.auth == "jwt" %}
 from typing import Any
@@ -28,7 +28,14 @@ from {{ cookiecutter.package_name }}.config import Settings
 from {{ cookiecutter.package_name }}.main import create_app
 from {{ cookiecutter.package_name }}.models_registry import Base
 
+{%- if cookiecutter.auth == "oidc" %}
+
+from tests.auth.issuer import AUDIENCE, Issuer
 from tests.database import create_database, drop_database, postgres_server
+{%- else %}
+
+from tests.database import create_database, drop_database, postgres_server
+{%- endif %}
 {%- if cookiecutter.auth == "jwt" %}
 
 PASSWORD = "correct horse battery staple"
@@ -93,6 +100,10 @@ def settings_for(database_url: URL) -> Settings:
         database_url=database_url.render_as_string(hide_password=False),
 {%- if cookiecutter.auth == "jwt" %}
         secret_key=SecretStr("test-secret-key-that-is-long-enough"),
+{%- elif cookiecutter.auth == "oidc" %}
+        # Never contacted: the `settings` fixture points at the run's own issuer.
+        oidc_issuer="https://issuer.invalid",
+        oidc_audience=AUDIENCE,
 {%- endif %}
     )
 
@@ -115,11 +126,19 @@ async def database_url(server_url: URL) -> AsyncIterator[URL]:
     finally:
         await engine.dispose()
         await drop_database(server_url, url)
+{%- if cookiecutter.auth == "oidc" %}
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: URL, issuer: Issuer) -> Settings:
+    return settings_for(database_url).model_copy(update={"oidc_issuer": issuer.url})
+{%- else %}
 
 
 @pytest.fixture(scope="session")
 def settings(database_url: URL) -> Settings:
     return settings_for(database_url)
+{%- endif %}
 
 
 @pytest.fixture(scope="session")
@@ -158,6 +177,8 @@ async def empty_tables(engine: AsyncEngine) -> None:
         await connection.execute(text(f"TRUNCATE {tables} CASCADE"))
 
 
+# The headers a caller of this name sends: `await caller_headers("eve")`.
+CallerHeaders = Callable[[str], Awaitable[dict[str, str]]]
 {%- if cookiecutter.auth == "jwt" %}
 
 
@@ -184,50 +205,75 @@ async def tokens(client: AsyncClient) -> dict[str, Any]:
     return await login(client)
 
 
-async def caller_headers(
-    app: FastAPI, client: AsyncClient, name: str
-) -> dict[str, str]:
-    """The headers of a caller of this name: a registered, logged-in account."""
-    await register(client, f"{name}@example.com")
-    tokens = await login(client, f"{name}@example.com")
-    return {"Authorization": f"Bearer {tokens['access_token']}"}
-
-
 @pytest.fixture
 def auth_headers(tokens: dict[str, Any]) -> dict[str, str]:
     """The headers of the account the `tokens` fixture logged in."""
     return {"Authorization": f"Bearer {tokens['access_token']}"}
-{%- elif cookiecutter.auth == "api_key" %}
-
-
-async def caller_headers(
-    app: FastAPI, client: AsyncClient, name: str
-) -> dict[str, str]:
-    """The headers of a caller of this name: an API key it owns, for every scope."""
-    async with AsyncSession(app.state.engine) as session, session.begin():
-        _, key = await api_keys.create(
-            session=session,
-            name=f"{name}'s key",
-            owner=name,
-            scopes=["items:read", "items:write"],
-        )
-    return {"X-API-Key": key}
 
 
 @pytest.fixture
-async def auth_headers(app: FastAPI, client: AsyncClient) -> dict[str, str]:
-    return await caller_headers(app, client, "ada")
+def caller_headers(client: AsyncClient) -> CallerHeaders:
+    """Callers are accounts: registered and logged in by name."""
+
+    async def headers(name: str) -> dict[str, str]:
+        await register(client, f"{name}@example.com")
+        tokens = await login(client, f"{name}@example.com")
+        return {"Authorization": f"Bearer {tokens['access_token']}"}
+
+    return headers
+{%- else %}
+{%- if cookiecutter.auth == "api_key" %}
+
+
+@pytest.fixture
+def caller_headers(app: FastAPI) -> CallerHeaders:
+    """Callers are key owners: each gets a key with every items permission."""
+
+    async def headers(name: str) -> dict[str, str]:
+        async with AsyncSession(app.state.engine) as session, session.begin():
+            _, key = await api_keys.create(
+                session=session,
+                name=f"{name}'s key",
+                owner=name,
+                scopes=["items:read", "items:write"],
+            )
+        return {"X-API-Key": key}
+
+    return headers
+{%- elif cookiecutter.auth == "oidc" %}
+
+
+@pytest.fixture(scope="session")
+def issuer() -> Iterator[Issuer]:
+    """An OpenID provider of the run's own, on 127.0.0.1."""
+    with Issuer() as issuer:
+        yield issuer
+
+
+@pytest.fixture
+def caller_headers(issuer: Issuer) -> CallerHeaders:
+    """Callers are token subjects, allowed every items permission."""
+
+    async def headers(name: str) -> dict[str, str]:
+        token = issuer.token(name, scope="items:read items:write")
+        return {"Authorization": f"Bearer {token}"}
+
+    return headers
 {%- elif cookiecutter.auth == "none" %}
 
 
-async def caller_headers(
-    app: FastAPI, client: AsyncClient, name: str
-) -> dict[str, str]:
-    """The headers of a caller of this name: none, as no one authenticates."""
-    return {}
+@pytest.fixture
+def caller_headers() -> CallerHeaders:
+    """Callers are all the same, and send nothing: no one authenticates."""
+
+    async def headers(name: str) -> dict[str, str]:
+        return {}
+
+    return headers
+{%- endif %}
 
 
 @pytest.fixture
-async def auth_headers(app: FastAPI, client: AsyncClient) -> dict[str, str]:
-    return await caller_headers(app, client, "ada")
+async def auth_headers(caller_headers: CallerHeaders) -> dict[str, str]:
+    return await caller_headers("ada")
 {%- endif %}

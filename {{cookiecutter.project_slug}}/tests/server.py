@@ -51,6 +51,10 @@ def running_server(database_url: URL, workdir: Path, **settings: str) -> Iterato
         APP_ENV="production",
 {%- if cookiecutter.auth == "jwt" %}
         SECRET_KEY="test-server-secret-of-enough-length",
+{%- elif cookiecutter.auth == "oidc" %}
+        # Never contacted: these tests send no tokens.
+        OIDC_ISSUER="https://issuer.invalid",
+        OIDC_AUDIENCE="{{ cookiecutter.project_slug }}",
 {%- endif %}
         DATABASE_URL=database_url.render_as_string(hide_password=False),
         HOST="127.0.0.1",

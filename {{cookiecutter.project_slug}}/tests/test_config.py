@@ -11,6 +11,15 @@ from pydantic import ValidationError
 {%- endif %}
 
 from {{ cookiecutter.package_name }}.config import Settings, explain
+{%- if cookiecutter.auth == "oidc" %}
+
+
+@pytest.fixture(autouse=True)
+def identity_provider(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every Settings here needs one; these tests are about the other settings."""
+    monkeypatch.setenv("OIDC_ISSUER", "https://login.example.com/realms/bank")
+    monkeypatch.setenv("OIDC_AUDIENCE", "payments")
+{%- endif %}
 
 
 def make(**values: Any) -> Settings:

@@ -35,6 +35,14 @@ def test_module_entry_point_explains_a_missing_setting(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     lines = result.stderr.splitlines()
+{%- if cookiecutter.auth == "oidc" %}
+    assert len(lines) == 4
+    assert lines[0].startswith("DATABASE_URL is not set: ")
+    assert lines[1].startswith("OIDC_ISSUER must be ")
+    assert lines[2].startswith("OIDC_AUDIENCE is not set: ")
+    assert lines[3].startswith("PORT: ")
+{%- else %}
     assert len(lines) == 2
     assert lines[0].startswith("DATABASE_URL is not set: ")
     assert lines[1].startswith("PORT: ")
+{%- endif %}

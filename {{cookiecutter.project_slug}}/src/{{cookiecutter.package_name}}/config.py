@@ -8,6 +8,9 @@ from functools import lru_cache
 from functools import lru_cache
 {%- endif %}
 from typing import Annotated, Literal
+{%- if cookiecutter.auth == "oidc" %}
+from urllib.parse import urlsplit
+{%- endif %}
 
 {%- if cookiecutter.auth == "jwt" %}
 
@@ -25,6 +28,15 @@ MIN_SECRET_LENGTH = 32
 # by hand: 48 random URL-safe characters score ~270, 32 random hex digits ~120,
 # "a" x 32 scores 0 and "ab" x 32 scores 64.
 MIN_SECRET_BITS = 96
+{%- elif cookiecutter.auth == "oidc" %}
+
+# A provider's public keys verify these; a shared-secret (HS*) or "none" token
+# would let anyone who knows the public key forge one.
+ASYMMETRIC_ALGORITHMS = frozenset(
+    {"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "EdDSA"}
+)
+# Plain http is allowed for an issuer on the same machine only (tests, CI).
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
 {%- endif %}
 
 
@@ -48,6 +60,19 @@ class Settings(BaseSettings):
     secret_key: SecretStr = SecretStr(PLACEHOLDER_SECRET)
     access_token_ttl_seconds: int = Field(default=15 * 60, ge=60)
     refresh_token_ttl_seconds: int = Field(default=14 * 24 * 3600, ge=3600)
+{%- elif cookiecutter.auth == "oidc" %}
+    # The identity provider (its discovery document is at
+    # <issuer>/.well-known/openid-configuration) and this API's audience: tokens
+    # issued by anyone else, or for another API, are refused. Both required.
+    oidc_issuer: str = Field(default="", validate_default=True)
+    oidc_audience: str = Field(default="", validate_default=True)
+    # Accepted signature algorithms, whatever a token's header says: asymmetric only.
+    oidc_algorithms: Annotated[list[str], NoDecode] = ["RS256"]
+    oidc_leeway_seconds: int = Field(default=30, ge=0, le=300)
+    # Signing keys are refetched when older than this, and for a token with an
+    # unknown key id at most once per OIDC_JWKS_MIN_REFRESH_SECONDS.
+    oidc_jwks_cache_seconds: int = Field(default=3600, ge=60)
+    oidc_jwks_min_refresh_seconds: int = Field(default=60, ge=0)
 {%- endif %}
     cors_origins: Annotated[list[str], NoDecode] = []
     # Larger bodies are refused (413) before they are read into memory.
@@ -77,6 +102,46 @@ class Settings(BaseSettings):
             )
             raise ValueError(msg)
         return value
+
+{%- if cookiecutter.auth == "oidc" %}
+
+    @field_validator("oidc_issuer")
+    @classmethod
+    def _require_issuer(cls, value: str) -> str:
+        parts = urlsplit(value)
+        loopback = parts.hostname in LOOPBACK_HOSTS
+        if parts.scheme != "https" and not (parts.scheme == "http" and loopback):
+            msg = (
+                "OIDC_ISSUER must be the identity provider's https:// issuer URL "
+                "(e.g. https://login.example.com/realms/bank), as its tokens' iss says"
+            )
+            raise ValueError(msg)
+        return value
+
+    @field_validator("oidc_audience")
+    @classmethod
+    def _require_audience(cls, value: str) -> str:
+        if not value.strip():
+            msg = "OIDC_AUDIENCE is not set: the aud value of tokens meant for this API"
+            raise ValueError(msg)
+        return value
+
+    @field_validator("oidc_algorithms", mode="before")
+    @classmethod
+    def _split_algorithms(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [name.strip() for name in value.split(",") if name.strip()]
+        return value
+
+    @field_validator("oidc_algorithms")
+    @classmethod
+    def _asymmetric_only(cls, value: list[str]) -> list[str]:
+        if not value or not set(value) <= ASYMMETRIC_ALGORITHMS:
+            allowed = ", ".join(sorted(ASYMMETRIC_ALGORITHMS))
+            msg = f"OIDC_ALGORITHMS must be some of {allowed}, got {','.join(value)!r}"
+            raise ValueError(msg)
+        return value
+{%- endif %}
 
     @field_validator("cors_origins", mode="before")
     @classmethod

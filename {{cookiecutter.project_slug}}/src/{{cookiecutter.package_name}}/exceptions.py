@@ -60,6 +60,12 @@ class PreconditionFailedError(ProblemError):
 
 class UnprocessableError(ProblemError):
     status = HTTPStatus.UNPROCESSABLE_ENTITY
+{%- if cookiecutter.auth == "oidc" %}
+
+
+class ServiceUnavailableError(ProblemError):
+    status = HTTPStatus.SERVICE_UNAVAILABLE
+{%- endif %}
 
 
 def problem_response(

@@ -3,11 +3,20 @@
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib.metadata import version
+{%- if cookiecutter.auth == "oidc" %}
+
+import httpx
+from fastapi import FastAPI
+{%- else %}
 
 from fastapi import FastAPI
+{%- endif %}
 from fastapi.middleware.cors import CORSMiddleware
 
 from .api import include_api
+{%- if cookiecutter.auth == "oidc" %}
+from .auth.provider import IdentityProvider
+{%- endif %}
 from .config import Settings, get_settings
 from .database import create_engine, create_read_pool, create_sessionmaker
 from .exceptions import register_exception_handlers
@@ -28,9 +37,17 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.engine = engine
     app.state.sessionmaker = create_sessionmaker(engine)
     app.state.read_pool = read_pool = await create_read_pool(app.state.settings)
+{%- if cookiecutter.auth == "oidc" %}
+    # Short timeouts: a request waits on the provider only when keys must be fetched.
+    http = httpx.AsyncClient(timeout=httpx.Timeout(5.0), follow_redirects=False)
+    app.state.identity_provider = IdentityProvider(app.state.settings, http)
+{%- endif %}
     try:
         yield
     finally:
+{%- if cookiecutter.auth == "oidc" %}
+        await http.aclose()
+{%- endif %}
         await read_pool.close()
         await engine.dispose()
 

@@ -159,7 +159,10 @@ def test_scopes_must_be_resource_colon_action() -> None:
     ]
 
 
-async def test_the_api_declares_the_key_scheme(client: AsyncClient) -> None:
+async def test_the_api_declares_the_key_scheme(
+    guarded: tuple[FastAPI, AsyncClient],
+) -> None:
+    _, client = guarded
     schema = (await client.get("/openapi.json")).json()
 
     assert schema["components"]["securitySchemes"] == {

@@ -3,9 +3,6 @@ import json
 import uuid
 
 import pytest
-{%- if cookiecutter.auth != "none" %}
-from fastapi import FastAPI
-{%- endif %}
 from httpx import AsyncClient
 {%- if cookiecutter.auth == "jwt" %}
 
@@ -14,7 +11,7 @@ from {{ cookiecutter.package_name }}.config import Settings
 {%- endif %}
 {%- if cookiecutter.auth != "none" %}
 
-from tests.conftest import caller_headers
+from tests.conftest import CallerHeaders
 {%- endif %}
 
 ITEMS = "/api/v1/items"
@@ -62,10 +59,10 @@ async def test_read_returns_the_item_and_its_etag(
 
 
 async def test_items_are_invisible_to_other_callers(
-    app: FastAPI, client: AsyncClient, auth_headers: dict[str, str]
+    client: AsyncClient, auth_headers: dict[str, str], caller_headers: CallerHeaders
 ) -> None:
     item = await create_item(client, auth_headers)
-    eve_headers = await caller_headers(app, client, "eve")
+    eve_headers = await caller_headers("eve")
 
     read = await client.get(f"{ITEMS}/{item['id']}", headers=eve_headers)
     listing = await client.get(ITEMS, headers=eve_headers)
