@@ -43,6 +43,22 @@ UNNEEDED: dict[tuple[str, object], tuple[str, ...]] = {
     ("auth", "oidc"): (*other_auth_variants("oidc"), *JWT_ONLY),
     ("auth", "api_key"): (*other_auth_variants("api_key"), *JWT_ONLY),
     ("auth", "none"): (*other_auth_variants("none"), *JWT_ONLY),
+    ("database", "postgresql"): ("tests/conftest_stateless.py",),
+    ("database", "none"): (
+        "alembic.ini",
+        "migrations",
+        "scripts/dev.py",
+        "scripts/database_migration_tool.py",
+        "scripts/migration_safety",
+        "src/{package}/database.py",
+        "src/{package}/models.py",
+        "src/{package}/models_registry.py",
+        "tests/database.py",
+        "tests/test_database.py",
+        "tests/test_migrations.py",
+        "tests/test_models.py",
+        "deploy/k8s/base/migration-job.yaml",
+    ),
     ("example_resource", False): (
         "src/{package}/items",
         "src/{package}/idempotency.py",
@@ -65,11 +81,16 @@ UNNEEDED: dict[tuple[str, object], tuple[str, ...]] = {
 }
 
 # What each answer renames, after the removals: (from, to) in the project.
-MOVED: dict[tuple[str, object], tuple[tuple[str, str], ...]] = {
-    ("auth", variant): tuple(
-        zip(auth_variant_paths(variant), AUTH_PACKAGES, strict=True)
-    )
-    for variant in AUTH_VARIANTS
+Moves = tuple[tuple[str, str], ...]
+MOVED: dict[tuple[str, object], Moves] = {
+    **{
+        ("auth", variant): tuple(
+            zip(auth_variant_paths(variant), AUTH_PACKAGES, strict=True)
+        )
+        for variant in AUTH_VARIANTS
+    },
+    # Without a database the tests need no database fixtures at all.
+    ("database", "none"): (("tests/conftest_stateless.py", "tests/conftest.py"),),
 }
 
 
@@ -95,9 +116,9 @@ def moved_paths(answers: dict[str, object]) -> list[tuple[str, str]]:
 
 
 def move(project: Path, source: str, target: str) -> None:
-    """Rename source to target; done already (source gone) is not an error."""
+    """Rename source to target, replacing it; done already (source gone) is fine."""
     if (project / source).exists():
-        (project / source).rename(project / target)
+        (project / source).replace(project / target)
 
 
 def remove(project: Path, relative: str) -> None:

@@ -3,7 +3,8 @@
 Each validate_* function returns an error message or None; main() prints every
 error as `ERROR: <option> (<value>): <what is allowed>` and exits 1. Choice and
 yes/no options need no validator here: cookiecutter refuses a value outside the
-list itself, before any hook runs.
+list itself, before any hook runs. Combinations are checked here: without a
+database there are no accounts, API keys or items to store.
 """
 
 import json
@@ -92,11 +93,43 @@ VALIDATORS = {
 }
 
 
-def main(answers: dict[str, str]) -> int:
+# Answers that need a database: (option, value) -> (why, what works without one).
+NEEDS_A_DATABASE: dict[tuple[str, object], tuple[str, str]] = {
+    ("auth", "jwt"): (
+        "local accounts are stored in the database",
+        "auth=oidc or auth=none",
+    ),
+    ("auth", "api_key"): (
+        "API keys are stored in the database",
+        "auth=oidc or auth=none",
+    ),
+    ("example_resource", True): (
+        "the items resource is stored in the database",
+        "example_resource=no",
+    ),
+}
+
+
+def combination_errors(answers: dict[str, object]) -> list[tuple[str, str]]:
+    """(option, message) for each answer the other answers rule out."""
+    if answers.get("database") != "none":
+        return []
+    return [
+        (option, f"{why}: choose database=postgresql, or {alternative}")
+        for (option, value), (why, alternative) in NEEDS_A_DATABASE.items()
+        if answers.get(option) == value
+    ]
+
+
+def main(answers: dict[str, object]) -> int:
     errors = [
         f"ERROR: {option} ({answers[option]!r}): {error}"
         for option, validate in VALIDATORS.items()
-        if (error := validate(answers[option])) is not None
+        if (error := validate(str(answers[option]))) is not None
+    ]
+    errors += [
+        f"ERROR: {option} ({answers[option]!r}) with database ('none'): {message}"
+        for option, message in combination_errors(answers)
     ]
     for line in errors:
         print(line, file=sys.stderr)
@@ -105,5 +138,4 @@ def main(answers: dict[str, str]) -> int:
 
 if __name__ == "__main__":
     # Rendered by cookiecutter: tojson escapes quotes, so the raw literal stays intact.
-    answers = json.loads(r"""{{ cookiecutter | tojson }}""")
-    sys.exit(main({option: answers[option] for option in VALIDATORS}))
+    sys.exit(main(json.loads(r"""{{ cookiecutter | tojson }}""")))

@@ -36,6 +36,7 @@ ANSWER_SETS: dict[str, dict[str, object]] = {
         **AWKWARD,
         "python_version": "3.13",
         "auth": "none",
+        "database": "none",
         "example_resource": False,
         "metrics": True,
         "tracing": True,
@@ -54,8 +55,9 @@ ANSWER_SETS: dict[str, dict[str, object]] = {
     "tracing:no-items": {"example_resource": False, "tracing": True},
     "api-key": {"auth": "api_key", "ci": "gitlab"},
     "oidc": {"auth": "oidc", "tracing": True},
-    "oidc:no-items:py3.11": {
+    "oidc:stateless:py3.11": {
         "auth": "oidc",
+        "database": "none",
         "python_version": "3.11",
         "example_resource": False,
         "deploy": "none",

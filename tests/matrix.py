@@ -1,8 +1,11 @@
-"""The option matrix: every combination of the template's choice and yes/no options."""
+"""The option matrix: every combination of the template's choice and yes/no options
+that the pre-gen hook accepts."""
 
+import importlib.util
 import itertools
 import json
 from pathlib import Path
+from types import ModuleType
 
 from tests.conftest import TEMPLATE
 
@@ -41,12 +44,32 @@ def answer(answers: Answers, option: str) -> object:
     return answers.get(option, default(option))
 
 
-def combinations() -> list[Answers]:
+def load_hook(name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(
+        name, TEMPLATE / "hooks" / f"{name}.py"
+    )
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def all_combinations() -> list[Answers]:
     options = matrix_options()
     return [
         dict(zip(options, values, strict=True))
         for values in itertools.product(*options.values())
     ]
+
+
+def refused(answers: Answers) -> bool:
+    """The pre-gen hook refuses this combination (e.g. local accounts, no database)."""
+    return bool(load_hook("pre_gen_project").combination_errors(answers))
+
+
+def combinations() -> list[Answers]:
+    return [answers for answers in all_combinations() if not refused(answers)]
 
 
 def shard(index: int) -> list[Answers]:

@@ -1,27 +1,14 @@
 """Invalid answers are refused with a one-line message naming the field, and nothing is written."""
 
-import importlib.util
 import subprocess
 import sys
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
 
 from tests.conftest import TEMPLATE, subprocess_env
-
-
-def load_hook(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        name, TEMPLATE / "hooks" / f"{name}.py"
-    )
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
+from tests.matrix import load_hook
 
 hook = load_hook("pre_gen_project")
 post_gen = load_hook("post_gen_project")
@@ -124,6 +111,35 @@ def bake_cli(
         text=True,
         check=False,
     )
+
+
+REFUSED = [
+    ({"database": "none"}, ["auth", "example_resource"]),
+    ({"database": "none", "auth": "api_key", "example_resource": False}, ["auth"]),
+    ({"database": "none", "auth": "oidc"}, ["example_resource"]),
+]
+
+
+@pytest.mark.parametrize(
+    ("answers", "refused"), REFUSED, ids=["defaults", "api-keys", "items"]
+)
+def test_refuses_what_needs_a_database_without_one(
+    tmp_path: Path, answers: dict[str, str], refused: list[str]
+) -> None:
+    result = bake_cli(tmp_path, {key: str(value) for key, value in answers.items()})
+
+    assert result.returncode != 0
+    lines = [line for line in result.stderr.splitlines() if line.startswith("ERROR:")]
+    assert [line.split(" ")[1] for line in lines] == refused
+    assert all("with database ('none')" in line for line in lines)
+    assert all("choose database=postgresql" in line for line in lines)
+    assert list((tmp_path / "out").iterdir()) == []
+
+
+def test_a_stateless_service_is_accepted(tmp_path: Path) -> None:
+    answers = {"database": "none", "auth": "oidc", "example_resource": "no"}
+
+    assert bake_cli(tmp_path, answers).returncode == 0
 
 
 def test_validators_accept_the_defaults() -> None:

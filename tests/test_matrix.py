@@ -5,7 +5,6 @@ once, ruff runs once over the whole shard, and each validator runs once per
 distinct file content.
 """
 
-import itertools
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -20,6 +19,7 @@ from tests.matrix import (
     Answers,
     answer,
     combination_id,
+    combinations,
     distinct_files,
     matrix_options,
     shard,
@@ -146,6 +146,28 @@ def test_answers_remove_what_they_do_not_need(
                 if ITEM_TRACES.search(line)
             ]
             assert traces == [], name
+        if answer(answers, "database") == "none":
+            assert traces_of(DATABASE_TRACES, project) == [], name
+        if answer(answers, "auth") != "jwt":
+            assert traces_of(ACCOUNT_TRACES, project) == [], name
+
+
+# What a stateless service, or one without local accounts, must not mention.
+DATABASE_TRACES = re.compile(r"sqlalchemy|alembic|asyncpg|postgres|DATABASE_URL|migrat")
+ACCOUNT_TRACES = re.compile(
+    r"SECRET_KEY|/users|auth/token|auth/register|pwdlib|argon2", re.I
+)
+
+
+def traces_of(pattern: re.Pattern[str], project: Path) -> list[str]:
+    """Lines of the project's own files (not the generic tools in scripts/) that match."""
+    return [
+        f"{path.relative_to(project)}: {line.strip()}"
+        for path in project.rglob("*")
+        if path.is_file() and "scripts" not in path.relative_to(project).parts
+        for line in path.read_text().splitlines()
+        if pattern.search(line)
+    ]
 
 
 def validate(command: list[str], files: list[Path]) -> None:
@@ -210,7 +232,11 @@ def distinct_overlays(projects: list[Path]) -> list[Path]:
 
 
 # Options whose code meets: every pair of their values is installed and checked.
-INTERACTING = [("auth", "example_resource"), ("metrics", "tracing")]
+INTERACTING = [
+    ("auth", "database"),
+    ("auth", "example_resource"),
+    ("metrics", "tracing"),
+]
 
 
 def test_answer_sets_give_every_option_every_value() -> None:
@@ -224,10 +250,10 @@ def test_answer_sets_give_every_option_every_value() -> None:
 def test_answer_sets_give_every_pair_of_interacting_options(
     first: str, second: str
 ) -> None:
-    options = matrix_options()
+    possible = {(answers[first], answers[second]) for answers in combinations()}
     covered = {
         (answer(answers, first), answer(answers, second))
         for answers in ANSWER_SETS.values()
     }
 
-    assert covered == set(itertools.product(options[first], options[second]))
+    assert covered == possible

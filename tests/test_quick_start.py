@@ -12,7 +12,7 @@ import signal
 import subprocess
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import POSTGRES, free_port, run, subprocess_env
+from tests.conftest import ANSWER_SETS, POSTGRES, free_port, run, subprocess_env
 
 SERVING = re.compile(
     r"^Serving (?P<app>\S+) from (?P<url>\S+) \((?P<source>.+)\)\.", re.M
@@ -183,6 +183,33 @@ def test_two_commands_serve_on_a_project_local_postgres(
             login(api)
     assert "Created database" not in second.read_text()
     assert not postgres_is_running(fresh_project / ".postgres")
+
+
+@pytest.mark.parametrize(
+    "answer_set",
+    [
+        pytest.param(name, marks=pytest.mark.xdist_group(name))
+        for name in ANSWER_SETS
+        if name != "defaults"  # followed step by step above, on fresh bakes
+    ],
+)
+def test_every_answer_sets_quick_start_serves(
+    installed: Callable[[str], Path], answer_set: str, tmp_path: Path
+) -> None:
+    """The README's two commands, on each installed answer set: it serves, Ctrl-C stops."""
+    project = installed(answer_set)
+    commands = readme_commands(project, "## Quick start")
+    assert commands == ["make install", "make dev"]
+    port = str(free_port())
+    base = f"http://127.0.0.1:{port}"
+    log = tmp_path / "dev.log"
+
+    with typed_in_a_shell(project, commands, log, PORT=port) as shell:
+        wait_until_ready(base, shell, log)
+        schema = httpx.get(f"{base}/openapi.json")
+
+    assert schema.status_code == 200
+    assert not postgres_is_running(project / ".postgres")
 
 
 @pytest.fixture

@@ -66,7 +66,7 @@ OBSERVABILITY_PREFIXES = ("OTEL_", "PROMETHEUS_")
 def pytest_configure(config: pytest.Config) -> None:
     """Keep the developer's shell out: only TEST_DATABASE_URL is read on purpose.
 
-    Every setting of the service (DATABASE_URL, APP_ENV, SECRET_KEY...), every
+    Every setting of the service (DATABASE_URL, APP_ENV, LOG_LEVEL...), every
     libpq variable and the OTEL_* and PROMETHEUS_* ones are removed before any
     test runs, and the tests build their settings without `.env`, so what a
     shell exports never changes a result.

@@ -10,7 +10,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+{%- if cookiecutter.database == "postgresql" %}
 from sqlalchemy.engine import URL
+{%- endif %}
 
 STARTUP_TIMEOUT_SECONDS = 30
 SHUTDOWN_TIMEOUT_SECONDS = 20
@@ -41,7 +43,11 @@ def wait_until_serving(base: str) -> httpx.Response:
 
 
 @contextmanager
+{%- if cookiecutter.database == "postgresql" %}
 def running_server(database_url: URL, workdir: Path, **settings: str) -> Iterator[str]:
+{%- else %}
+def running_server(workdir: Path, **settings: str) -> Iterator[str]:
+{%- endif %}
     """Serve in production mode with these settings; yield the base URL once up.
 
     It starts in `workdir`, outside the project, so no `.env` is read.
@@ -56,7 +62,9 @@ def running_server(database_url: URL, workdir: Path, **settings: str) -> Iterato
         OIDC_ISSUER="https://issuer.invalid",
         OIDC_AUDIENCE="{{ cookiecutter.project_slug }}",
 {%- endif %}
+{%- if cookiecutter.database == "postgresql" %}
         DATABASE_URL=database_url.render_as_string(hide_password=False),
+{%- endif %}
         HOST="127.0.0.1",
         PORT=str(port),
         **settings,

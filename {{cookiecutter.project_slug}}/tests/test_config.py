@@ -23,9 +23,12 @@ def identity_provider(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def make(**values: Any) -> Settings:
+{%- if cookiecutter.database == "postgresql" %}
     values.setdefault("database_url", "postgresql://app@db:5432/app")
+{%- endif %}
     values.setdefault("app_env", "development")
     return Settings(_env_file=None, **values)
+{%- if cookiecutter.database == "postgresql" %}
 
 
 def test_database_url_is_required() -> None:
@@ -50,6 +53,20 @@ def test_errors_are_explained_one_line_per_setting() -> None:
         "PORT:",
     ]
     assert "DATABASE_URL is not set: " in lines[0]
+{%- else %}
+
+
+def test_errors_are_explained_one_line_per_setting() -> None:
+    with pytest.raises(ValidationError) as caught:
+        Settings(_env_file=None, port=0, log_level="LOUD")
+
+    lines = explain(caught.value).splitlines()
+
+    assert sorted(line.split(" ")[0] for line in lines) == ["LOG_LEVEL:", "PORT:"]
+{%- endif %}
+
+
+{%- if cookiecutter.database == "postgresql" %}
 
 
 def test_plain_postgresql_urls_use_asyncpg() -> None:
@@ -61,6 +78,7 @@ def test_plain_postgresql_urls_use_asyncpg() -> None:
 def test_other_databases_are_refused() -> None:
     with pytest.raises(ValidationError, match="DATABASE_URL must be a postgresql://"):
         make(database_url="mysql://app@db/app")
+{%- endif %}
 
 
 def test_cors_origins_are_comma_separated() -> None:
@@ -76,8 +94,10 @@ def test_production_is_the_default() -> None:
         database_url="postgresql://app@db:5432/app",
         secret_key=SecretStr(secrets.token_urlsafe(48)),
     )
-{%- else %}
+{%- elif cookiecutter.database == "postgresql" %}
     settings = Settings(_env_file=None, database_url="postgresql://app@db:5432/app")
+{%- else %}
+    settings = Settings(_env_file=None)
 {%- endif %}
 
     assert settings.app_env == "production"

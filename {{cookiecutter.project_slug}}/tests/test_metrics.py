@@ -8,7 +8,9 @@ import httpx
 import pytest
 from httpx import AsyncClient
 from prometheus_client.parser import text_string_to_metric_families
+{%- if cookiecutter.database == "postgresql" %}
 from sqlalchemy.engine import URL
+{%- endif %}
 
 from tests.server import running_server
 
@@ -67,6 +69,8 @@ async def test_unknown_paths_share_one_series(client: AsyncClient) -> None:
     assert count(text, **labels) == before + 2
     assert "/no/such/page" not in text
 
+{%- if cookiecutter.database == "postgresql" %}
+
 
 async def test_pool_connections_are_reported(client: AsyncClient) -> None:
     await client.get("/health/ready")
@@ -77,6 +81,7 @@ async def test_pool_connections_are_reported(client: AsyncClient) -> None:
         for state in ("idle", "in_use"):
             found = sample(text, "db_pool_connections", pool=pool, state=state)
             assert found is not None, (pool, state)
+{%- endif %}
 
 
 async def test_scrapes_stay_out_of_the_access_log(
@@ -92,8 +97,13 @@ async def test_scrapes_stay_out_of_the_access_log(
 
 
 @pytest.fixture
+{%- if cookiecutter.database == "postgresql" %}
 def two_workers(database_url: URL, tmp_path: Path) -> Iterator[str]:
     with running_server(database_url, tmp_path, WORKERS="2") as base:
+{%- else %}
+def two_workers(tmp_path: Path) -> Iterator[str]:
+    with running_server(tmp_path, WORKERS="2") as base:
+{%- endif %}
         yield base
 
 

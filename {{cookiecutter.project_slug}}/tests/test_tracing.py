@@ -15,6 +15,7 @@ from opentelemetry import trace
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+{%- if cookiecutter.database == "postgresql" %}
 from sqlalchemy import text
 from sqlalchemy.engine import URL
 
@@ -26,6 +27,13 @@ from {{ cookiecutter.package_name }}.tracing import tracer_provider
 
 from tests.conftest import serving
 from tests.server import running_server
+{%- else %}
+
+from {{ cookiecutter.package_name }}.observability import JsonFormatter
+from {{ cookiecutter.package_name }}.tracing import tracer_provider
+
+from tests.server import running_server
+{%- endif %}
 
 EXPORT_TIMEOUT_SECONDS = 15
 
@@ -58,6 +66,8 @@ def trace_id(span: ReadableSpan) -> str:
     assert span.context is not None
     return trace.format_trace_id(span.context.trace_id)
 
+{%- if cookiecutter.database == "postgresql" %}
+
 
 async def test_a_request_and_its_queries_are_one_trace(
     settings: Settings, spans: InMemorySpanExporter
@@ -85,6 +95,7 @@ async def test_a_request_and_its_queries_are_one_trace(
     assert request.name == "GET /balance"
     assert len(queries) >= 2, [span.name for span in finished]
     assert {trace_id(span) for span in queries} == {trace_id(request)}
+{%- endif %}
 
 
 async def test_probes_are_not_traced(
@@ -169,6 +180,7 @@ def collector() -> Iterator[Collector]:
     finally:
         server.shutdown()
         server.server_close()
+{%- if cookiecutter.database == "postgresql" %}
 
 
 def test_spans_are_exported_to_the_otlp_endpoint(
@@ -178,6 +190,16 @@ def test_spans_are_exported_to_the_otlp_endpoint(
     with running_server(
         database_url,
         tmp_path,
+{%- else %}
+
+
+def test_spans_are_exported_to_the_otlp_endpoint(
+    collector: Collector, tmp_path: Path
+) -> None:
+    exporter = f"http://127.0.0.1:{collector.server_port}"
+    with running_server(
+        tmp_path,
+{%- endif %}
         OTEL_SERVICE_NAME="tracing-test-service",
         OTEL_EXPORTER_OTLP_ENDPOINT=exporter,
         OTEL_BSP_SCHEDULE_DELAY="100",

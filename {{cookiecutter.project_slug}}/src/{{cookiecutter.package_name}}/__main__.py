@@ -53,7 +53,11 @@ def main(argv: list[str] | None = None) -> None:
         port=settings.port,
         workers=None if args.reload else settings.workers,
         reload=args.reload,
+{%- if cookiecutter.database == "postgresql" %}
         # The package only: not .venv, not the local database's files.
+{%- else %}
+        # The package only, not .venv.
+{%- endif %}
         reload_dirs=[str(Path(__file__).parent)] if args.reload else None,
         log_config=None,
         access_log=False,

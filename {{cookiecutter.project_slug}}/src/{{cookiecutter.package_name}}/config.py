@@ -46,6 +46,7 @@ class Settings(BaseSettings):
     # Production unless told otherwise: anywhere but a developer's machine (the
     # image, the manifests) the strict checks below apply. `.env` says development.
     app_env: Literal["development", "test", "production"] = "production"
+{%- if cookiecutter.database == "postgresql" %}
     # Required: a service must never guess which database it writes to. Unset and
     # empty (as `.env` leaves it for `make dev`) are refused alike.
     database_url: str = Field(default="", validate_default=True)
@@ -56,6 +57,7 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(default=5, ge=1)
     db_max_overflow: int = Field(default=0, ge=0)
     db_read_pool_size: int = Field(default=10, ge=1)
+{%- endif %}
 {%- if cookiecutter.auth == "jwt" %}
     secret_key: SecretStr = SecretStr(PLACEHOLDER_SECRET)
     access_token_ttl_seconds: int = Field(default=15 * 60, ge=60)
@@ -82,6 +84,8 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, ge=1, le=65535)
     workers: int = Field(default=1, ge=1)
 
+{%- if cookiecutter.database == "postgresql" %}
+
     @field_validator("database_url")
     @classmethod
     def _require_asyncpg(cls, value: str) -> str:
@@ -102,7 +106,7 @@ class Settings(BaseSettings):
             )
             raise ValueError(msg)
         return value
-
+{%- endif %}
 {%- if cookiecutter.auth == "oidc" %}
 
     @field_validator("oidc_issuer")

@@ -1,8 +1,14 @@
 """Application factory."""
+{%- set has_lifespan = cookiecutter.database == "postgresql" or cookiecutter.auth == "oidc" %}
+{%- if has_lifespan %}
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib.metadata import version
+{%- else %}
+
+from importlib.metadata import version
+{%- endif %}
 {%- if cookiecutter.auth == "oidc" %}
 
 import httpx
@@ -18,7 +24,9 @@ from .api import include_api
 from .auth.provider import IdentityProvider
 {%- endif %}
 from .config import Settings, get_settings
+{%- if cookiecutter.database == "postgresql" %}
 from .database import create_engine, create_read_pool, create_sessionmaker
+{%- endif %}
 from .exceptions import register_exception_handlers
 from .health.router import router as health_router
 {%- if cookiecutter.metrics %}
@@ -30,13 +38,17 @@ from .observability import configure_logging
 from .tracing import instrument_tracing
 {%- endif %}
 
+{%- if has_lifespan %}
+
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+{%- if cookiecutter.database == "postgresql" %}
     engine = create_engine(app.state.settings)
     app.state.engine = engine
     app.state.sessionmaker = create_sessionmaker(engine)
     app.state.read_pool = read_pool = await create_read_pool(app.state.settings)
+{%- endif %}
 {%- if cookiecutter.auth == "oidc" %}
     # Short timeouts: a request waits on the provider only when keys must be fetched.
     http = httpx.AsyncClient(timeout=httpx.Timeout(5.0), follow_redirects=False)
@@ -48,8 +60,11 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 {%- if cookiecutter.auth == "oidc" %}
         await http.aclose()
 {%- endif %}
+{%- if cookiecutter.database == "postgresql" %}
         await read_pool.close()
         await engine.dispose()
+{%- endif %}
+{%- endif %}
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -60,7 +75,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title={{ cookiecutter.project_name|py_str }},
         description={{ cookiecutter.description|py_str }},
         version=version("{{ cookiecutter.project_slug }}"),
+{%- if has_lifespan %}
         lifespan=lifespan,
+{%- endif %}
         # The schema stays available to clients and the load tester; the UIs do not.
         docs_url=None if is_production else "/docs",
         redoc_url=None,

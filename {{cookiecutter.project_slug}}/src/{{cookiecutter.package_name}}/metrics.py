@@ -1,4 +1,8 @@
+{% if cookiecutter.database == "postgresql" -%}
 """Prometheus metrics: request count and latency per route template, pool usage.
+{%- else -%}
+"""Prometheus metrics: request count and latency per route template.
+{%- endif %}
 
 `/metrics` is answered here, before the request context middleware: it needs no
 token and stays out of the access log. With several worker processes
@@ -20,12 +24,16 @@ from prometheus_client import (
     REGISTRY,
     CollectorRegistry,
     Counter,
+{%- if cookiecutter.database == "postgresql" %}
     Gauge,
+{%- endif %}
     Histogram,
     generate_latest,
     multiprocess,
 )
+{%- if cookiecutter.database == "postgresql" %}
 from sqlalchemy.pool import QueuePool
+{%- endif %}
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 METRICS_PATH = "/metrics"
@@ -45,6 +53,7 @@ LATENCY = Histogram(
     ["method", "route"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
 )
+{%- if cookiecutter.database == "postgresql" %}
 POOL_CONNECTIONS = Gauge(
     "db_pool_connections",
     "Database connections of this service, by pool and state.",
@@ -52,6 +61,7 @@ POOL_CONNECTIONS = Gauge(
     # Summed over the live worker processes.
     multiprocess_mode="livesum",
 )
+{%- endif %}
 
 
 class PrometheusMiddleware:
@@ -84,6 +94,7 @@ class PrometheusMiddleware:
             route = getattr(scope.get("route"), "path", UNMATCHED_ROUTE)
             REQUESTS.labels(method, route, str(status)).inc()
             LATENCY.labels(method, route).observe(time.perf_counter() - started)
+{%- if cookiecutter.database == "postgresql" %}
             # After every request, not only at a scrape: with several workers the
             # scraped one reports the others' pools as they last recorded them.
             observe_pools(scope["app"])
@@ -100,10 +111,13 @@ def observe_pools(app: FastAPI) -> None:
         idle = read_pool.get_idle_size()
         POOL_CONNECTIONS.labels("read", "in_use").set(read_pool.get_size() - idle)
         POOL_CONNECTIONS.labels("read", "idle").set(idle)
+{%- endif %}
 
 
 async def _serve_metrics(scope: Scope, send: Send) -> None:
+{%- if cookiecutter.database == "postgresql" %}
     observe_pools(scope["app"])
+{%- endif %}
     if os.environ.get(MULTIPROCESS_DIR):
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]

@@ -1,4 +1,8 @@
+{% if cookiecutter.database == "postgresql" -%}
 """OpenTelemetry tracing: a span per request, per database query, per outgoing call.
+{%- else -%}
+"""OpenTelemetry tracing: a span per request and per outgoing call.
+{%- endif %}
 
 Configured by the standard OTEL_* variables, read by the SDK itself:
 OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES, OTEL_TRACES_SAMPLER(_ARG), and
@@ -13,7 +17,9 @@ import os
 from fastapi import FastAPI
 from opentelemetry import trace
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+{%- if cookiecutter.database == "postgresql" %}
 from opentelemetry.instrumentation.asyncpg import AsyncPGInstrumentor
+{%- endif %}
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
 from opentelemetry.sdk.resources import Resource
@@ -51,11 +57,17 @@ def instrument_tracing(app: FastAPI) -> None:
     FastAPIInstrumentor.instrument_app(
         app, tracer_provider=provider, excluded_urls=UNTRACED_URLS
     )
+{%- if cookiecutter.database == "postgresql" %}
     # Both database pools run on asyncpg: one span per query, whichever pool.
     asyncpg = AsyncPGInstrumentor()  # type: ignore[no-untyped-call]
     for instrumentor in (asyncpg, HTTPXClientInstrumentor()):
         if not instrumentor.is_instrumented_by_opentelemetry:
             instrumentor.instrument(tracer_provider=provider)
+{%- else %}
+    httpx = HTTPXClientInstrumentor()
+    if not httpx.is_instrumented_by_opentelemetry:
+        httpx.instrument(tracer_provider=provider)
+{%- endif %}
 
 
 def trace_context() -> dict[str, str | None]:

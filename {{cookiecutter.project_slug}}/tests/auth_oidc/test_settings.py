@@ -7,7 +7,9 @@ from {{ cookiecutter.package_name }}.config import Settings
 
 
 def make(**values: Any) -> Settings:
+{%- if cookiecutter.database == "postgresql" %}
     values.setdefault("database_url", "postgresql://app@db:5432/app")
+{%- endif %}
     values.setdefault("oidc_issuer", "https://login.example.com/realms/bank")
     values.setdefault("oidc_audience", "payments")
     return Settings(_env_file=None, app_env="production", **values)

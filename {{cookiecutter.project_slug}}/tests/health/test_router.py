@@ -1,3 +1,4 @@
+{% if cookiecutter.database == "postgresql" -%}
 from httpx import ASGITransport, AsyncClient
 from sqlalchemy.engine import make_url
 
@@ -33,3 +34,20 @@ async def test_ready_answers_503_when_the_database_is_down() -> None:
     assert response.status_code == 503
     assert response.headers["content-type"] == "application/problem+json"
     assert "Database unreachable" in response.json()["detail"]
+{% else -%}
+from httpx import AsyncClient
+
+
+async def test_live_answers_ok(client: AsyncClient) -> None:
+    response = await client.get("/health/live")
+
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+async def test_ready_answers_ok(client: AsyncClient) -> None:
+    response = await client.get("/health/ready")
+
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+{% endif %}

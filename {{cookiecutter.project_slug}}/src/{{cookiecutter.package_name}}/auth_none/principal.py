@@ -6,9 +6,11 @@ everything, and owns the same rows.
 """
 
 from dataclasses import dataclass
+{%- if cookiecutter.database == "postgresql" %}
 
 from sqlalchemy import String
 from sqlalchemy.orm import MappedColumn, mapped_column
+{%- endif %}
 
 # What a row's owner is: a principal's name.
 OwnerId = str
@@ -26,8 +28,10 @@ class Principal:
 
 
 ANONYMOUS = Principal(id="anonymous")
+{%- if cookiecutter.database == "postgresql" %}
 
 
 def owner_id_column(*, primary_key: bool = False) -> MappedColumn[OwnerId]:
     """A row's owner, by name."""
     return mapped_column(String(512), primary_key=primary_key)
+{%- endif %}

@@ -1,3 +1,4 @@
+{%- if cookiecutter.database == "postgresql" -%}
 import asyncio
 from http import HTTPStatus
 
@@ -39,3 +40,28 @@ async def ready(request: Request, read_pool: ReadPoolDep) -> dict[str, str]:
         msg = f"Database unreachable: {type(exc).__name__}."
         raise DependencyUnavailableError(msg) from exc
     return {"status": "ok"}
+{% else -%}
+from fastapi import APIRouter
+
+router = APIRouter(prefix="/health", tags=["health"])
+
+
+@router.get("/live")
+async def live() -> dict[str, str]:
+    """The process is up and serving requests."""
+    return {"status": "ok"}
+
+
+@router.get("/ready")
+async def ready() -> dict[str, str]:
+{%- if cookiecutter.auth == "oidc" %}
+    """The service can do its work: it has no database or queue that could be down.
+
+    The identity provider is deliberately not checked: when it is down, requests
+    that need a new key fail alone, instead of every pod leaving the load balancer.
+    """
+{%- else %}
+    """The service can do its work: it has no database or queue that could be down."""
+{%- endif %}
+    return {"status": "ok"}
+{% endif %}
