@@ -5,10 +5,17 @@
 {%- endif %}
 {%- if cookiecutter.auth == "jwt" %}
 
+import re
 import secrets
+import uuid
+from collections.abc import AsyncIterator
+{%- elif cookiecutter.auth == "none" %}
+
 from collections.abc import AsyncIterator
 {%- else %}
 
+import re
+import uuid
 from collections.abc import AsyncIterator
 {%- endif %}
 
@@ -123,6 +130,40 @@ async def test_sql_errors_never_carry_the_values(app: FastAPI) -> None:
     assert "private.person@example.com" not in str(caught.value)
     assert "other@example.com" not in str(caught.value)
     assert "9f86d081884c7d65" not in str(caught.value)
+{%- endif %}
+
+
+{%- if cookiecutter.auth != "none" %}
+
+
+# Everything else needs a credential: a route is public only by being listed here.
+PUBLIC_ROUTES = {
+    ("GET", "/health/live"),
+    ("GET", "/health/ready"),
+{%- if cookiecutter.auth == "jwt" %}
+    ("POST", "/api/v1/auth/register"),
+    ("POST", "/api/v1/auth/token"),
+    ("POST", "/api/v1/auth/refresh"),
+{%- endif %}
+}
+
+
+async def test_every_route_needs_a_credential_unless_listed_public(
+    app: FastAPI, client: AsyncClient
+) -> None:
+    """Calls every operation the app serves without a credential: mounting a router
+    without AUTHENTICATED, or a route that forgets its dependency, fails here."""
+    refused: set[tuple[str, str]] = set()
+    public: set[tuple[str, str]] = set()
+    for template, operations in app.openapi()["paths"].items():
+        path = re.sub(r"\{[^}]+\}", str(uuid.uuid4()), template)
+        for method in operations:
+            response = await client.request(method.upper(), path)
+            key = (method.upper(), template)
+            (refused if response.status_code == 401 else public).add(key)
+
+    assert public == PUBLIC_ROUTES
+    assert refused
 {%- endif %}
 
 
