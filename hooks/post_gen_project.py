@@ -80,6 +80,19 @@ UNNEEDED: dict[tuple[str, object], tuple[str, ...]] = {
     ),
 }
 
+# What only some combinations need: the purge command and its schedule exist
+# where something expires (refresh tokens with jwt, idempotency records with items).
+PURGE = (
+    "src/{package}/purge.py",
+    "tests/test_purge.py",
+    "deploy/k8s/base/purge-cronjob.yaml",
+)
+
+
+def has_something_to_purge(answers: dict[str, object]) -> bool:
+    return answers.get("auth") == "jwt" or answers.get("example_resource") is True
+
+
 # What each answer renames, after the removals: (from, to) in the project.
 Moves = tuple[tuple[str, str], ...]
 MOVED: dict[tuple[str, object], Moves] = {
@@ -96,12 +109,15 @@ MOVED: dict[tuple[str, object], Moves] = {
 
 def unneeded_paths(answers: dict[str, object]) -> list[str]:
     """The project paths the answers leave out."""
-    return [
-        path.format(package=answers["package_name"])
+    unneeded = [
+        path
         for (option, value), paths in UNNEEDED.items()
         if answers.get(option) == value
         for path in paths
     ]
+    if not has_something_to_purge(answers):
+        unneeded += PURGE
+    return [path.format(package=answers["package_name"]) for path in unneeded]
 
 
 def moved_paths(answers: dict[str, object]) -> list[tuple[str, str]]:

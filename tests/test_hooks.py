@@ -180,15 +180,19 @@ def test_post_gen_removes_what_the_answers_leave_out() -> None:
         ".github",
         ".gitlab-ci.yml",
         "deploy",
+        # Nothing expires without items or local accounts: no purge.
+        "deploy/k8s/base/purge-cronjob.yaml",
         "src/svc/idempotency.py",
         "src/svc/items",
         "src/svc/pagination.py",
+        "src/svc/purge.py",
         "tests/items",
+        "tests/test_purge.py",
     ]
 
 
 def test_post_gen_puts_the_chosen_auth_variant_in_place() -> None:
-    answers = {"package_name": "svc", "auth": "none"}
+    answers = {"package_name": "svc", "auth": "none", "example_resource": True}
 
     assert sorted(post_gen.unneeded_paths(answers)) == [
         "src/svc/auth_api_key",

@@ -1,6 +1,14 @@
-{% if cookiecutter.auth == "api_key" -%}
+{%- set has_purge = cookiecutter.auth == "jwt" or cookiecutter.example_resource -%}
+{%- set has_commands = has_purge or cookiecutter.auth == "api_key" -%}
+{% if has_commands -%}
 """Entry point: `python -m {{ cookiecutter.package_name }}` serves (add `--reload` in
-development); `python -m {{ cookiecutter.package_name }} api-keys ...` manages API keys.
+development); subcommands:
+{%- if cookiecutter.auth == "api_key" %}
+- `api-keys create|list|revoke` manages API keys;
+{%- endif %}
+{%- if has_purge %}
+- `purge` deletes what has outlived its use (run it on a schedule).
+{%- endif %}
 """
 {%- else -%}
 """Server entry point: `python -m {{ cookiecutter.package_name }}` (add `--reload` in development)."""
@@ -12,6 +20,7 @@ from pathlib import Path
 
 import uvicorn
 from pydantic import ValidationError
+{%- if has_commands %}
 {%- if cookiecutter.auth == "api_key" %}
 
 from .auth import cli as api_keys
@@ -24,13 +33,30 @@ from .config import explain, get_settings
 from .metrics import prepare_multiprocess_metrics
 {%- endif %}
 from .observability import configure_logging
+{%- if has_purge %}
+from .purge import main as purge
+{%- endif %}
+{%- else %}
+
+from .config import explain, get_settings
+{%- if cookiecutter.metrics %}
+from .metrics import prepare_multiprocess_metrics
+{%- endif %}
+from .observability import configure_logging
+{%- endif %}
 
 
 def main(argv: list[str] | None = None) -> None:
-{%- if cookiecutter.auth == "api_key" %}
+{%- if has_commands %}
     argv = sys.argv[1:] if argv is None else argv
+{%- endif %}
+{%- if cookiecutter.auth == "api_key" %}
     if argv[:1] == ["api-keys"]:
         sys.exit(api_keys.main(argv[1:]))
+{%- endif %}
+{%- if has_purge %}
+    if argv[:1] == ["purge"]:
+        sys.exit(purge(argv[1:]))
 {%- endif %}
     parser = argparse.ArgumentParser(prog="python -m {{ cookiecutter.package_name }}")
     parser.add_argument(

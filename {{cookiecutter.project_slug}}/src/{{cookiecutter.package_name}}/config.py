@@ -58,6 +58,11 @@ class Settings(BaseSettings):
     db_max_overflow: int = Field(default=0, ge=0)
     db_read_pool_size: int = Field(default=10, ge=1)
 {%- endif %}
+{%- if cookiecutter.example_resource %}
+    # A retry with the same Idempotency-Key replays the first response for this
+    # long; `python -m {{ cookiecutter.package_name }} purge` deletes older records.
+    idempotency_retention_hours: int = Field(default=24, ge=1)
+{%- endif %}
 {%- if cookiecutter.auth == "jwt" %}
     secret_key: SecretStr = SecretStr(PLACEHOLDER_SECRET)
     access_token_ttl_seconds: int = Field(default=15 * 60, ge=60)

@@ -1,0 +1,139 @@
+{%- set items = cookiecutter.example_resource -%}
+{%- set accounts = cookiecutter.auth == "jwt" -%}
+"""`purge` deletes exactly what has outlived its use, and nothing else."""
+
+import subprocess
+import sys
+{%- if accounts %}
+import uuid
+{%- endif %}
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+{%- if accounts %}
+from sqlalchemy import func, select
+{%- else %}
+from sqlalchemy import select
+{%- endif %}
+from sqlalchemy.engine import URL
+from sqlalchemy.ext.asyncio import AsyncSession
+{%- if accounts %}
+
+from {{ cookiecutter.package_name }}.auth.models import RefreshToken
+from {{ cookiecutter.package_name }}.config import Settings
+{%- else %}
+
+from {{ cookiecutter.package_name }}.config import Settings
+{%- endif %}
+{%- if items %}
+from {{ cookiecutter.package_name }}.idempotency import IdempotencyRecord
+{%- endif %}
+from {{ cookiecutter.package_name }}.purge import purge
+{%- if accounts %}
+from {{ cookiecutter.package_name }}.users.models import User
+{%- endif %}
+
+from tests.server import server_env
+
+
+@pytest.mark.usefixtures("client")  # empties the tables afterwards
+async def test_purge_deletes_only_what_has_expired(
+    app: FastAPI, settings: Settings
+) -> None:
+    now = datetime.now(UTC)
+    async with AsyncSession(app.state.engine) as session, session.begin():
+{%- if accounts %}
+        user = User(email="ada@example.com", password_hash="not-a-real-hash")
+        session.add(user)
+        await session.flush()
+        owner = user.id
+        family = uuid.uuid4()
+        session.add_all(
+            [
+                RefreshToken(
+                    user_id=owner,
+                    family_id=family,
+                    token_hash="a" * 64,
+                    expires_at=now - timedelta(seconds=1),
+                ),
+                RefreshToken(
+                    user_id=owner,
+                    family_id=family,
+                    token_hash="b" * 64,
+                    expires_at=now + timedelta(hours=1),
+                ),
+            ]
+        )
+{%- else %}
+        owner = "ada"
+{%- endif %}
+{%- if items %}
+        retention = timedelta(hours=settings.idempotency_retention_hours)
+        session.add_all(
+            [
+                IdempotencyRecord(
+                    owner_id=owner,
+                    key=key,
+                    request_hash="0" * 64,
+                    status_code=201,
+                    response_body={},
+                    created_at=created_at,
+                )
+                for key, created_at in (
+                    ("stale", now - retention - timedelta(seconds=1)),
+                    ("fresh", now - retention + timedelta(minutes=5)),
+                )
+            ]
+        )
+{%- endif %}
+
+    async with AsyncSession(app.state.engine) as session, session.begin():
+        deleted = await purge(session=session, settings=settings, now=now)
+
+    async with AsyncSession(app.state.engine) as session:
+{%- if accounts %}
+        tokens = await session.scalar(select(func.count()).select_from(RefreshToken))
+{%- endif %}
+{%- if items %}
+        keys = await session.scalars(select(IdempotencyRecord.key))
+        remaining = set(keys)
+{%- endif %}
+{%- if accounts and items %}
+    assert deleted == {"refresh_tokens": 1, "idempotency_records": 1}
+{%- elif accounts %}
+    assert deleted == {"refresh_tokens": 1}
+{%- else %}
+    assert deleted == {"idempotency_records": 1}
+{%- endif %}
+{%- if accounts %}
+    assert tokens == 1
+{%- endif %}
+{%- if items %}
+    assert remaining == {"fresh"}
+{%- endif %}
+
+
+def test_purge_runs_from_the_command_line(database_url: URL, tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "{{ cookiecutter.package_name }}", "purge"],
+        env=server_env(
+            APP_ENV="production",
+            DATABASE_URL=database_url.render_as_string(hide_password=False),
+{%- if accounts %}
+            SECRET_KEY="test-purge-secret-of-enough-length",
+{%- elif cookiecutter.auth == "oidc" %}
+            OIDC_ISSUER="https://issuer.invalid",
+            OIDC_AUDIENCE="{{ cookiecutter.project_slug }}",
+{%- endif %}
+        ),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("purged ")
