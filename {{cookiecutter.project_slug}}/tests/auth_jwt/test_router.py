@@ -34,6 +34,52 @@ async def test_register_refuses_a_taken_email(client: AsyncClient) -> None:
     assert response.headers["content-type"] == "application/problem+json"
 
 
+@pytest.mark.parametrize(
+    ("taken", "twin"),
+    [
+        ("ada@example.com", "\uff41\uff44\uff41@example.com"),
+        ("ada@example.com", "ada@\uff45\uff58\uff41\uff4d\uff50\uff4c\uff45.com"),
+        ("finance@example.com", "\ufb01nance@example.com"),
+        ("ada@example.com", " ADA@EXAMPLE.COM "),
+    ],
+    ids=["fullwidth-name", "fullwidth-domain", "ligature", "case-and-spaces"],
+)
+async def test_register_refuses_another_spelling_of_a_taken_email(
+    client: AsyncClient, taken: str, twin: str
+) -> None:
+    await register(client, taken)
+
+    response = await client.post(
+        "/api/v1/auth/register", json={"email": twin, "password": PASSWORD}
+    )
+
+    assert response.status_code == 409
+
+
+async def test_register_refuses_a_look_alike_letter(client: AsyncClient) -> None:
+    cyrillic_a = "\u0430"
+
+    response = await client.post(
+        "/api/v1/auth/register",
+        json={"email": f"{cyrillic_a}da@example.com", "password": PASSWORD},
+    )
+
+    assert response.status_code == 422
+
+
+async def test_login_accepts_another_spelling_of_the_address(
+    client: AsyncClient,
+) -> None:
+    await register(client)
+
+    response = await client.post(
+        "/api/v1/auth/token",
+        data={"username": "\uff21\uff24\uff21@example.com", "password": PASSWORD},
+    )
+
+    assert response.status_code == 200
+
+
 async def test_register_refuses_a_short_password(client: AsyncClient) -> None:
     response = await client.post(
         "/api/v1/auth/register", json={"email": "ada@example.com", "password": "short"}

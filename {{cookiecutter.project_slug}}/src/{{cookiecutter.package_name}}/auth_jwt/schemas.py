@@ -1,12 +1,33 @@
-from typing import Literal
+import unicodedata
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, EmailStr, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, EmailStr, Field, field_validator
 
 from ..schemas import Line, RequestModel
 
 
+def normalize_email(value: str) -> str:
+    """One spelling per address: NFKC (fullwidth letters, ligatures), no case.
+
+    What is left outside ASCII (a Cyrillic letter that looks Latin) could name a
+    twin of an existing account, so it is refused at registration; an
+    internationalised domain is written in its xn-- form.
+    """
+    return unicodedata.normalize("NFKC", value).strip().casefold()
+
+
+def _ascii_email(value: object) -> object:
+    if not isinstance(value, str):
+        return value
+    normalized = normalize_email(value)
+    if not normalized.isascii():
+        msg = "must be an ASCII e-mail address (a non-ASCII domain in its xn-- form)"
+        raise ValueError(msg)
+    return normalized
+
+
 class RegisterRequest(RequestModel):
-    email: EmailStr = Field(max_length=320)
+    email: Annotated[EmailStr, BeforeValidator(_ascii_email)] = Field(max_length=320)
     password: Line = Field(min_length=12, max_length=128)
 
     @field_validator("password")

@@ -11,7 +11,7 @@ from ..users import service as users_service
 from ..users.models import User
 from . import security
 from .models import RefreshToken
-from .schemas import TokenResponse
+from .schemas import TokenResponse, normalize_email
 
 
 class LoginRevokedError(UnauthorizedError):
@@ -38,10 +38,12 @@ async def authenticate(
     *, session: AsyncSession, email: str, password: str
 ) -> User | None:
     """Return the active user these credentials belong to, else None."""
-    # No account has such an address; the database would refuse a NUL outright.
+    # Registration stored the address normalised: look it up the same way. No
+    # account has a non-ASCII one; the database would refuse a NUL outright.
+    email = normalize_email(email)
     user = (
         None
-        if has_control_characters(email)
+        if has_control_characters(email) or not email.isascii()
         else await users_service.get_by_email(session=session, email=email)
     )
     # Give the connection back before the slow part: a burst of logins must not
