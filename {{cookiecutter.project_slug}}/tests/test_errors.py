@@ -1,3 +1,4 @@
+import pytest
 from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
 from pydantic import BaseModel
@@ -52,6 +53,37 @@ async def test_validation_errors_list_each_field(settings: Settings) -> None:
     assert response.headers["content-type"] == "application/problem+json"
     fields = {tuple(error["loc"]) for error in response.json()["errors"]}
     assert fields == {("body", "amount"), ("body", "currency")}
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    ["text/plain", "application/xml", "application/x-www-form-urlencoded"],
+)
+async def test_a_body_of_another_media_type_is_a_415(
+    settings: Settings, content_type: str
+) -> None:
+    app = create_app(settings)
+
+    @app.post("/transfers")
+    async def transfer(body: Transfer) -> Transfer:
+        return body
+
+    async with serving(app) as client:
+        refused = await client.post(
+            "/transfers",
+            content=b'{"amount": 10, "currency": "EUR"}',
+            headers={"content-type": content_type},
+        )
+        accepted = await client.post(
+            "/transfers",
+            content=b'{"amount": 10, "currency": "EUR"}',
+            headers={"content-type": "application/json; charset=utf-8"},
+        )
+
+    assert refused.status_code == 415
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert "application/json" in refused.json()["detail"]
+    assert accepted.status_code == 200
 
 
 async def test_unhandled_error_is_a_500_without_traceback(settings: Settings) -> None:

@@ -31,11 +31,23 @@ from pydantic import BaseModel
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 {%- endif %}
+{%- if cookiecutter.auth != "none" %}
+
+from {{ cookiecutter.package_name }}.api import AUTHENTICATED
+from {{ cookiecutter.package_name }}.config import Settings
+{%- else %}
 
 from {{ cookiecutter.package_name }}.config import Settings
+{%- endif %}
 from {{ cookiecutter.package_name }}.main import create_app
 
+{%- if cookiecutter.auth != "none" %}
+
+from tests.conftest import security_events, serving
+{%- else %}
+
 from tests.conftest import serving
+{%- endif %}
 
 EXPECTED_HEADERS = {
     "cache-control": "no-store",
@@ -166,6 +178,24 @@ async def test_every_route_needs_a_credential_unless_listed_public(
 {%- if cookiecutter.auth == "jwt" or cookiecutter.example_resource %}
     assert refused
 {%- endif %}
+
+
+async def test_a_refused_credential_is_a_security_event(settings: Settings) -> None:
+    app = create_app(settings)
+
+    @app.get("/guarded", dependencies=AUTHENTICATED)
+    async def guarded() -> None:
+        """A route mounted like every API router."""
+
+    async with serving(app) as client:
+        with security_events() as events:
+            response = await client.get("/guarded")
+
+    (event,) = events
+    assert response.status_code == 401
+    assert event["event"] == "authentication.refused"
+    assert event["outcome"] == "failure"
+    assert event["path"] == "/guarded"
 {%- endif %}
 
 

@@ -8,7 +8,7 @@ from sqlalchemy import text
 
 from {{ cookiecutter.package_name }}.config import Settings
 
-from tests.conftest import PASSWORD, login, register
+from tests.conftest import PASSWORD, login, register, security_events
 
 
 async def test_register_creates_an_account(client: AsyncClient) -> None:
@@ -65,6 +65,31 @@ async def test_register_refuses_a_look_alike_letter(client: AsyncClient) -> None
     )
 
     assert response.status_code == 422
+
+
+async def test_logins_are_security_events(client: AsyncClient) -> None:
+    await register(client)
+    with security_events() as events:
+        await client.post(
+            "/api/v1/auth/token",
+            data={"username": "ada@example.com", "password": "wrong password!"},
+        )
+        await login(client)
+
+    failed, succeeded = events
+    assert (failed["event"], failed["outcome"]) == ("authentication.refused", "failure")
+    assert failed["subject"] == "ada@example.com"
+    assert (succeeded["event"], succeeded["outcome"]) == ("login.succeeded", "success")
+
+
+async def test_login_sent_as_json_is_a_415(client: AsyncClient) -> None:
+    """The OAuth2 token endpoint reads a form: JSON is refused as such, not as 422."""
+    response = await client.post(
+        "/api/v1/auth/token", json={"username": "ada@example.com", "password": PASSWORD}
+    )
+
+    assert response.status_code == 415
+    assert "application/x-www-form-urlencoded" in response.json()["detail"]
 
 
 async def test_login_accepts_another_spelling_of_the_address(

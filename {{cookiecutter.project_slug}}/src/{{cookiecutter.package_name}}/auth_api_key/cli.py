@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..config import Settings, explain, get_settings
 from ..database import create_engine
+from ..observability import configure_logging, security_event
 from . import service
 from .models import ApiKey
 
@@ -53,6 +54,7 @@ def main(argv: list[str]) -> int:
     except ValidationError as error:
         sys.stderr.write(explain(error) + "\n")
         return 2
+    configure_logging(settings.log_level)
     try:
         return asyncio.run(run(args, settings))
     except ValueError as error:
@@ -74,6 +76,12 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
             if revoked is None:
                 sys.stderr.write(f"error: no API key {args.key_id}\n")
                 return 1
+            security_event(
+                "api_key.revoked",
+                outcome="success",
+                subject=revoked.owner,
+                key_id=revoked.id,
+            )
             sys.stderr.write(f"revoked: {describe(revoked)}\n")
             return 0
     finally:
@@ -95,6 +103,13 @@ async def _create(session: AsyncSession, args: argparse.Namespace) -> int:
         owner=args.owner,
         scopes=args.scopes,
         expires_at=expires_at,
+    )
+    security_event(
+        "api_key.created",
+        outcome="success",
+        subject=api_key.owner,
+        key_id=api_key.id,
+        scopes=api_key.scopes,
     )
     sys.stderr.write(f"created: {describe(api_key)}\nThe key, shown this once:\n")
     sys.stdout.write(key + "\n")

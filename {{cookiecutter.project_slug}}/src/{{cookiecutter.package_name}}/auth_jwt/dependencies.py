@@ -50,7 +50,7 @@ def requires(permission: str) -> Callable[[Principal], Awaitable[Principal]]:
     async def check(principal: CurrentPrincipal) -> Principal:
         if not principal.can(permission):
             msg = f"This request needs the {permission!r} permission."
-            raise ForbiddenError(msg)
+            raise ForbiddenError(msg, subject=principal.id)
         return principal
 
     return check

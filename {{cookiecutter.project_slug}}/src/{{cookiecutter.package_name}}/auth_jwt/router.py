@@ -6,6 +6,7 @@ from fastapi.security import OAuth2PasswordRequestForm
 from ..database import SessionDep
 from ..dependencies import SettingsDep
 from ..exceptions import UnauthorizedError
+from ..observability import security_event
 from ..users.models import User
 from ..users.schemas import UserRead
 from . import service
@@ -39,7 +40,8 @@ async def login(
     )
     if user is None:
         msg = "Incorrect e-mail or password."
-        raise UnauthorizedError(msg)
+        raise UnauthorizedError(msg, subject=form.username)
+    security_event("login.succeeded", outcome="success", subject=user.id)
     return await service.issue_tokens(
         session=session, user_id=user.id, settings=settings
     )

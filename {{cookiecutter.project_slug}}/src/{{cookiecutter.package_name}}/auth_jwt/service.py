@@ -21,9 +21,13 @@ class LoginRevokedError(UnauthorizedError):
 class RefreshTokenReusedError(LoginRevokedError):
     """A spent refresh token came back: its whole family has been revoked."""
 
+    security_event = "refresh.reuse_detected"
+
 
 class AccountDisabledError(LoginRevokedError):
     """The account behind a refresh token was disabled: its login is revoked."""
+
+    security_event = "refresh.account_disabled"
 
 
 async def register(*, session: AsyncSession, email: str, password: str) -> User:
@@ -104,12 +108,12 @@ async def rotate(
     if stored.revoked_at is not None:
         await revoke_family(session=session, family_id=stored.family_id)
         msg = "Refresh token reuse detected; every session of this login is revoked."
-        raise RefreshTokenReusedError(msg)
+        raise RefreshTokenReusedError(msg, subject=stored.user_id)
     owner = await session.get(User, stored.user_id)
     if owner is None or not owner.is_active:
         await revoke_family(session=session, family_id=stored.family_id)
         msg = "Invalid or expired refresh token."
-        raise AccountDisabledError(msg)
+        raise AccountDisabledError(msg, subject=stored.user_id)
     stored.revoked_at = now
     return await issue_tokens(
         session=session,
