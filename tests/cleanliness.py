@@ -1,6 +1,7 @@
 """What makes a baked project look hand-written: checks shared by every bake test."""
 
 import ast
+import itertools
 import json
 import re
 import tomllib
@@ -12,6 +13,11 @@ import yaml
 # is an f-string format spec ({share:.0%}), not Jinja.
 JINJA_RESIDUE = re.compile(r"(?<!\$)\{\{|\{%|\{#")
 BLANK_LINE_RUN = re.compile(r"\n\s*\n\s*\n\s*\n")
+MAKE_TARGET = re.compile(r"^[a-z][a-z-]*:")
+YAML_TOP_LEVEL_KEY = re.compile(r"^[a-z.][\w.-]*:")
+# YAML whose top-level entries (jobs, services) are separated by blank lines;
+# Kubernetes manifests put `spec:` right under `metadata:`.
+SPACED_YAML = {".gitlab-ci.yml", "compose.yaml"}
 # What installing and running the project adds (other tests share the bake).
 NOT_BAKED = {".venv", "__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache"}
 
@@ -41,6 +47,45 @@ def blank_line_runs(project: Path) -> list[str]:
         for path in files(project)
         if BLANK_LINE_RUN.search(path.read_text())
     ]
+
+
+def cramped_blocks(project: Path) -> list[str]:
+    """Blocks that a template conditional glued to the one before.
+
+    A Makefile target right after a recipe, a Markdown heading or paragraph
+    right after other text or a code block, a GitLab job or compose entry
+    right after the previous one's body.
+    """
+    problems = []
+    for path in files(project):
+        lines = path.read_text().splitlines()
+        fence_open = False
+        for number, (before, line) in enumerate(itertools.pairwise(lines), start=2):
+            if path.suffix == ".md" and before.startswith("```"):
+                fence_open = not fence_open
+            if not before.strip() or not line.strip():
+                continue
+            if (
+                (
+                    path.name == "Makefile"
+                    and before.startswith("\t")
+                    and MAKE_TARGET.match(line)
+                )
+                or (path.suffix == ".md" and not fence_open and line.startswith("#"))
+                or (
+                    path.suffix == ".md"
+                    and before == "```"
+                    and not fence_open
+                    and not line.startswith("```")
+                )
+                or (
+                    path.name in SPACED_YAML
+                    and before.startswith(" ")
+                    and YAML_TOP_LEVEL_KEY.match(line)
+                )
+            ):
+                problems.append(f"{path.relative_to(project)}:{number}: {line.strip()}")
+    return problems
 
 
 def unparsable(project: Path) -> list[str]:

@@ -12,7 +12,12 @@ from pathlib import Path
 import pytest
 from cookiecutter.main import cookiecutter
 
-from tests.cleanliness import blank_line_runs, jinja_residue, unparsable
+from tests.cleanliness import (
+    blank_line_runs,
+    cramped_blocks,
+    jinja_residue,
+    unparsable,
+)
 from tests.conftest import ANSWER_SETS, TEMPLATE, run
 from tests.matrix import (
     SHARDS,
@@ -84,6 +89,7 @@ def test_every_combination_bakes_without_residue(
         if (
             found := jinja_residue(project)
             + blank_line_runs(project)
+            + cramped_blocks(project)
             + unparsable(project)
         )
     }

@@ -21,12 +21,12 @@ security_logger = logging.getLogger("{{ cookiecutter.package_name }}.security")
 
 REDACTED = "[redacted]"
 # Fields whose value is a credential whatever it looks like.
-_SECRET_KEYS = re.compile(
+_CREDENTIAL_FIELDS = re.compile(
     r"authorization|cookie|password|passwd|secret|token|api[-_]?key|hash", re.IGNORECASE
 )
 # Values that are secrets or personal data wherever they appear: bearer
 # credentials, JWTs, API keys, IBANs; card numbers are checked with Luhn first.
-_SECRET_VALUES = re.compile(
+_CREDENTIAL_VALUES = re.compile(
     r"(?i:bearer)\s+[\w.~+/-]{16,}=*"
     r"|\beyJ[\w-]+\.[\w-]+\.[\w-]*"
     r"|\bsk_[\w-]{16,}"
@@ -58,7 +58,7 @@ class JsonFormatter(logging.Formatter):
         entry.update(trace_context())
 {%- endif %}
         entry.update(
-            (key, REDACTED if _SECRET_KEYS.search(key) else value)
+            (key, REDACTED if _CREDENTIAL_FIELDS.search(key) else value)
             for key, value in vars(record).items()
             if key not in _NOT_EXTRA
         )
@@ -73,7 +73,7 @@ class JsonFormatter(logging.Formatter):
 def _redact(value: object) -> object:
     if not isinstance(value, str):
         return value
-    return _CARD_NUMBER.sub(_card, _SECRET_VALUES.sub(REDACTED, value))
+    return _CARD_NUMBER.sub(_card, _CREDENTIAL_VALUES.sub(REDACTED, value))
 
 
 def _card(match: re.Match[str]) -> str:
