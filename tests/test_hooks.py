@@ -203,6 +203,7 @@ def test_post_gen_puts_the_chosen_auth_variant_in_place() -> None:
         "tests/auth_api_key",
         "tests/auth_jwt",
         "tests/auth_oidc",
+        "tests/security_log.py",
         "tests/users",
     ]
     assert post_gen.moved_paths(answers) == [

@@ -15,6 +15,7 @@ from cookiecutter.main import cookiecutter
 from tests.cleanliness import (
     blank_line_runs,
     cramped_blocks,
+    files,
     jinja_residue,
     unparsable,
 )
@@ -143,15 +144,8 @@ def test_answers_remove_what_they_do_not_need(
         }
         assert present == expected, name
         if not answer(answers, "example_resource"):
-            traces = [
-                f"{path.relative_to(project)}: {line.strip()}"
-                for folder in ("src", "tests", "migrations", "perf")
-                for path in (project / folder).rglob("*")
-                if path.is_file()
-                for line in path.read_text().splitlines()
-                if ITEM_TRACES.search(line)
-            ]
-            assert traces == [], name
+            code = ("src", "tests", "migrations", "perf")
+            assert traces_of(ITEM_TRACES, project, within=code) == [], name
         if answer(answers, "database") == "none":
             assert traces_of(DATABASE_TRACES, project) == [], name
         if answer(answers, "auth") != "jwt":
@@ -165,20 +159,27 @@ ACCOUNT_TRACES = re.compile(
 )
 
 
-def traces_of(pattern: re.Pattern[str], project: Path) -> list[str]:
-    """Lines of the project's own files (not the generic tools in scripts/) that match."""
-    return [
-        f"{path.relative_to(project)}: {line.strip()}"
-        for path in project.rglob("*")
-        if path.is_file() and "scripts" not in path.relative_to(project).parts
-        for line in path.read_text().splitlines()
-        if pattern.search(line)
-    ]
+def traces_of(
+    pattern: re.Pattern[str], project: Path, within: tuple[str, ...] = ()
+) -> list[str]:
+    """Matching lines of the project's files: those in the top-level folders
+    `within`, or else every file but the generic tools in scripts/."""
+    found = []
+    for path in files(project):
+        relative = path.relative_to(project)
+        if relative.parts[0] not in within if within else "scripts" in relative.parts:
+            continue
+        found += [
+            f"{relative}: {line.strip()}"
+            for line in path.read_text().splitlines()
+            if pattern.search(line)
+        ]
+    return found
 
 
-def validate(command: list[str], files: list[Path]) -> None:
-    if files:
-        run([*command, *map(str, files)], cwd=TEMPLATE)
+def validate(command: list[str], paths: list[Path]) -> None:
+    if paths:
+        run([*command, *map(str, paths)], cwd=TEMPLATE)
 
 
 @shards

@@ -1,7 +1,6 @@
-import logging
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from contextlib import asynccontextmanager
 {%- if cookiecutter.auth == "jwt" %}
 from typing import Any
 {%- endif %}
@@ -28,7 +27,6 @@ from {{ cookiecutter.package_name }}.config import Settings
 {%- endif %}
 from {{ cookiecutter.package_name }}.main import create_app
 from {{ cookiecutter.package_name }}.models_registry import Base
-from {{ cookiecutter.package_name }}.observability import security_logger
 
 {%- if cookiecutter.auth == "oidc" %}
 
@@ -168,27 +166,6 @@ async def serving(app: FastAPI) -> AsyncIterator[AsyncClient]:
     ):
         yield client
         await empty_tables(app.state.engine)
-
-
-@contextmanager
-def security_events() -> Iterator[list[dict[str, object]]]:
-    """The security events logged meanwhile, as their fields.
-
-    A handler on the security logger itself: create_app() resets the root
-    logger's handlers, pytest's caplog among them.
-    """
-    events: list[dict[str, object]] = []
-
-    class Recorder(logging.Handler):
-        def emit(self, record: logging.LogRecord) -> None:
-            events.append(vars(record))
-
-    recorder = Recorder()
-    security_logger.addHandler(recorder)
-    try:
-        yield events
-    finally:
-        security_logger.removeHandler(recorder)
 
 
 async def empty_tables(engine: AsyncEngine) -> None:

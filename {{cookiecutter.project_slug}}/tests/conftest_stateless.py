@@ -1,7 +1,10 @@
-import logging
 import os
+{%- if cookiecutter.auth == "oidc" %}
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
+{%- else %}
+from collections.abc import AsyncIterator
+{%- endif %}
+from contextlib import asynccontextmanager
 
 import pytest
 from fastapi import FastAPI
@@ -9,7 +12,6 @@ from httpx import ASGITransport, AsyncClient
 
 from {{ cookiecutter.package_name }}.config import Settings
 from {{ cookiecutter.package_name }}.main import create_app
-from {{ cookiecutter.package_name }}.observability import security_logger
 {%- if cookiecutter.auth == "oidc" %}
 
 from tests.auth.issuer import AUDIENCE, Issuer
@@ -80,24 +82,3 @@ async def serving(app: FastAPI) -> AsyncIterator[AsyncClient]:
         AsyncClient(transport=transport, base_url="http://test") as client,
     ):
         yield client
-
-
-@contextmanager
-def security_events() -> Iterator[list[dict[str, object]]]:
-    """The security events logged meanwhile, as their fields.
-
-    A handler on the security logger itself: create_app() resets the root
-    logger's handlers, pytest's caplog among them.
-    """
-    events: list[dict[str, object]] = []
-
-    class Recorder(logging.Handler):
-        def emit(self, record: logging.LogRecord) -> None:
-            events.append(vars(record))
-
-    recorder = Recorder()
-    security_logger.addHandler(recorder)
-    try:
-        yield events
-    finally:
-        security_logger.removeHandler(recorder)

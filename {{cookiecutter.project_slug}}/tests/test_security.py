@@ -43,7 +43,8 @@ from {{ cookiecutter.package_name }}.main import create_app
 
 {%- if cookiecutter.auth != "none" %}
 
-from tests.conftest import security_events, serving
+from tests.conftest import serving
+from tests.security_log import security_events
 {%- else %}
 
 from tests.conftest import serving

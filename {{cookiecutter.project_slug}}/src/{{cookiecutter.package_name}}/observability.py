@@ -51,23 +51,22 @@ class JsonFormatter(logging.Formatter):
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(),
             "level": record.levelname,
             "logger": record.name,
-            "message": record.getMessage(),
+            "message": _redact(record.getMessage()),
             "request_id": request_id_var.get(),
         }
 {%- if cookiecutter.tracing %}
         entry.update(trace_context())
 {%- endif %}
+        # What callers pass is redacted; the fields above are this module's own.
         entry.update(
-            (key, REDACTED if _CREDENTIAL_FIELDS.search(key) else value)
+            (key, REDACTED if _CREDENTIAL_FIELDS.search(key) else _redact(value))
             for key, value in vars(record).items()
             if key not in _NOT_EXTRA
         )
         if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info)
+            entry["exception"] = _redact(self.formatException(record.exc_info))
         # json.dumps escapes line breaks: one entry per line whatever the input.
-        return json.dumps(
-            {key: _redact(value) for key, value in entry.items()}, default=str
-        )
+        return json.dumps(entry, default=str)
 
 
 def _redact(value: object) -> object:

@@ -10,14 +10,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from {{ cookiecutter.package_name }}.api import AUTHENTICATED
 from {{ cookiecutter.package_name }}.auth import service
-from {{ cookiecutter.package_name }}.auth.dependencies import (
-    CurrentPrincipal,
-    requires,
-)
+from {{ cookiecutter.package_name }}.auth.dependencies import CurrentPrincipal
 from {{ cookiecutter.package_name }}.auth.models import ApiKey
 from {{ cookiecutter.package_name }}.auth.principal import Principal
 from {{ cookiecutter.package_name }}.config import Settings
 from {{ cookiecutter.package_name }}.main import create_app
+from {{ cookiecutter.package_name }}.permissions import requires
 
 from tests.conftest import serving
 

@@ -8,7 +8,8 @@ from sqlalchemy import text
 
 from {{ cookiecutter.package_name }}.config import Settings
 
-from tests.conftest import PASSWORD, login, register, security_events
+from tests.conftest import PASSWORD, login, register
+from tests.security_log import security_events
 
 
 async def test_register_creates_an_account(client: AsyncClient) -> None:

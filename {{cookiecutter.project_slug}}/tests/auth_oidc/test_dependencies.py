@@ -11,13 +11,11 @@ from fastapi import Depends
 from httpx import AsyncClient
 
 from {{ cookiecutter.package_name }}.api import AUTHENTICATED
-from {{ cookiecutter.package_name }}.auth.dependencies import (
-    CurrentPrincipal,
-    requires,
-)
+from {{ cookiecutter.package_name }}.auth.dependencies import CurrentPrincipal
 from {{ cookiecutter.package_name }}.auth.principal import Principal
 from {{ cookiecutter.package_name }}.config import Settings
 from {{ cookiecutter.package_name }}.main import create_app
+from {{ cookiecutter.package_name }}.permissions import requires
 
 from tests.auth.issuer import Issuer
 from tests.conftest import serving

@@ -1,13 +1,12 @@
 """The caller's identity: the one dependency every protected route takes."""
 
-from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader
 
 from ..database import get_read_pool
-from ..exceptions import ForbiddenError, UnauthorizedError
+from ..exceptions import UnauthorizedError
 from . import service
 from .principal import Principal
 
@@ -36,15 +35,3 @@ class ApiKeyHeader(APIKeyHeader):
 get_principal = ApiKeyHeader(name=HEADER, auto_error=False)
 
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
-
-
-def requires(permission: str) -> Callable[[Principal], Awaitable[Principal]]:
-    """A dependency that lets only callers with this permission through (else 403)."""
-
-    async def check(principal: CurrentPrincipal) -> Principal:
-        if not principal.can(permission):
-            msg = f"This request needs the {permission!r} permission."
-            raise ForbiddenError(msg, subject=principal.id)
-        return principal
-
-    return check

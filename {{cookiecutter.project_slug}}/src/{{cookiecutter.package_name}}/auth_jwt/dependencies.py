@@ -1,6 +1,5 @@
 """The caller's identity: the one dependency every protected route takes."""
 
-from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -8,7 +7,7 @@ from fastapi.security import OAuth2PasswordBearer
 
 from ..database import ReadPoolDep
 from ..dependencies import get_app_settings
-from ..exceptions import ForbiddenError, UnauthorizedError
+from ..exceptions import UnauthorizedError
 from ..users import queries as users_queries
 from ..users.schemas import UserRead
 from . import security
@@ -42,18 +41,6 @@ class AccessTokenBearer(OAuth2PasswordBearer):
 get_principal = AccessTokenBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
-
-
-def requires(permission: str) -> Callable[[Principal], Awaitable[Principal]]:
-    """A dependency that lets only callers with this permission through (else 403)."""
-
-    async def check(principal: CurrentPrincipal) -> Principal:
-        if not principal.can(permission):
-            msg = f"This request needs the {permission!r} permission."
-            raise ForbiddenError(msg, subject=principal.id)
-        return principal
-
-    return check
 
 
 async def get_current_user(principal: CurrentPrincipal, pool: ReadPoolDep) -> UserRead:

@@ -1,12 +1,11 @@
 """The caller's identity: the one dependency every protected route takes."""
 
-from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPBearer
 
-from ..exceptions import ForbiddenError, UnauthorizedError
+from ..exceptions import UnauthorizedError
 from .principal import Principal
 from .provider import IdentityProvider
 
@@ -27,15 +26,3 @@ class AccessTokenBearer(HTTPBearer):
 get_principal = AccessTokenBearer(auto_error=False)
 
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
-
-
-def requires(permission: str) -> Callable[[Principal], Awaitable[Principal]]:
-    """A dependency that lets only callers with this permission through (else 403)."""
-
-    async def check(principal: CurrentPrincipal) -> Principal:
-        if not principal.can(permission):
-            msg = f"This request needs the {permission!r} permission."
-            raise ForbiddenError(msg, subject=principal.id)
-        return principal
-
-    return check

@@ -3,10 +3,10 @@ from typing import Annotated
 
 from fastapi import Depends
 
-from ..auth.dependencies import requires
 from ..auth.principal import Principal
 from ..database import ReadPoolDep, SessionDep
 from ..exceptions import NotFoundError
+from ..permissions import requires
 from . import queries, service
 from .models import Item
 from .schemas import ItemRead
