@@ -99,7 +99,7 @@ def login(api: httpx.Client) -> dict[str, Any]:
 
 def exercise_api_contract(base: str) -> None:
     with httpx.Client(base_url=f"{base}/api/v1") as api:
-        assert api.post("/auth/register", json=CREDENTIALS).status_code == 201
+        assert api.post("/auth/register", json=CREDENTIALS).status_code == 202
         tokens = login(api)
         headers = {"Authorization": f"Bearer {tokens['access_token']}"}
 

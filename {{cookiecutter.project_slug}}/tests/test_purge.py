@@ -21,7 +21,7 @@ from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncSession
 {%- if accounts %}
 
-from {{ cookiecutter.package_name }}.auth.models import RefreshToken
+from {{ cookiecutter.package_name }}.auth.models import LoginSession, RefreshToken
 from {{ cookiecutter.package_name }}.config import Settings
 {%- else %}
 
@@ -49,18 +49,27 @@ async def test_purge_deletes_only_what_has_expired(
         session.add(user)
         await session.flush()
         owner = user.id
-        family = uuid.uuid4()
+        ended, live = uuid.uuid4(), uuid.uuid4()
+        session.add_all(
+            [
+                LoginSession(
+                    id=ended, user_id=owner, expires_at=now - timedelta(seconds=1)
+                ),
+                LoginSession(
+                    id=live, user_id=owner, expires_at=now + timedelta(days=1)
+                ),
+            ]
+        )
+        await session.flush()
         session.add_all(
             [
                 RefreshToken(
-                    user_id=owner,
-                    family_id=family,
+                    session_id=live,
                     token_hash="a" * 64,
                     expires_at=now - timedelta(seconds=1),
                 ),
                 RefreshToken(
-                    user_id=owner,
-                    family_id=family,
+                    session_id=live,
                     token_hash="b" * 64,
                     expires_at=now + timedelta(hours=1),
                 ),
@@ -95,20 +104,26 @@ async def test_purge_deletes_only_what_has_expired(
     async with AsyncSession(app.state.engine) as session:
 {%- if accounts %}
         tokens = await session.scalar(select(func.count()).select_from(RefreshToken))
+        logins = set(await session.scalars(select(LoginSession.id)))
 {%- endif %}
 {%- if items %}
         keys = await session.scalars(select(IdempotencyRecord.key))
         remaining = set(keys)
 {%- endif %}
 {%- if accounts and items %}
-    assert deleted == {"refresh_tokens": 1, "idempotency_records": 1}
+    assert deleted == {
+        "refresh_tokens": 1,
+        "login_sessions": 1,
+        "idempotency_records": 1,
+    }
 {%- elif accounts %}
-    assert deleted == {"refresh_tokens": 1}
+    assert deleted == {"refresh_tokens": 1, "login_sessions": 1}
 {%- else %}
     assert deleted == {"idempotency_records": 1}
 {%- endif %}
 {%- if accounts %}
     assert tokens == 1
+    assert logins == {live}
 {%- endif %}
 {%- if items %}
     assert remaining == {"fresh"}

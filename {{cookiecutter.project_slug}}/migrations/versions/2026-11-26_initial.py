@@ -136,11 +136,9 @@ def upgrade() -> None:
 {%- endif %}
 {%- if cookiecutter.auth == "jwt" %}
     op.create_table(
-        "refresh_tokens",
+        "login_sessions",
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("user_id", sa.Uuid(), nullable=False),
-        sa.Column("family_id", sa.Uuid(), nullable=False),
-        sa.Column("token_hash", sa.String(length=64), nullable=False),
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column(
@@ -152,20 +150,41 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["user_id"],
             ["users.id"],
-            name=op.f("fk_refresh_tokens_user_id_users"),
+            name=op.f("fk_login_sessions_user_id_users"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_login_sessions")),
+    )
+    op.create_index(
+        op.f("ix_login_sessions_user_id"), "login_sessions", ["user_id"], unique=False
+    )
+    op.create_table(
+        "refresh_tokens",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("session_id", sa.Uuid(), nullable=False),
+        sa.Column("token_hash", sa.String(length=64), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column(
+            "created_at",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("now()"),
+            nullable=False,
+        ),
+        sa.ForeignKeyConstraint(
+            ["session_id"],
+            ["login_sessions.id"],
+            name=op.f("fk_refresh_tokens_session_id_login_sessions"),
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_refresh_tokens")),
         sa.UniqueConstraint("token_hash", name=op.f("uq_refresh_tokens_token_hash")),
     )
     op.create_index(
-        op.f("ix_refresh_tokens_family_id"),
+        op.f("ix_refresh_tokens_session_id"),
         "refresh_tokens",
-        ["family_id"],
+        ["session_id"],
         unique=False,
-    )
-    op.create_index(
-        op.f("ix_refresh_tokens_user_id"), "refresh_tokens", ["user_id"], unique=False
     )
 {%- endif %}
 {%- if not has_tables %}
@@ -175,9 +194,10 @@ def upgrade() -> None:
 
 def downgrade() -> None:
 {%- if cookiecutter.auth == "jwt" %}
-    op.drop_index(op.f("ix_refresh_tokens_user_id"), table_name="refresh_tokens")
-    op.drop_index(op.f("ix_refresh_tokens_family_id"), table_name="refresh_tokens")
+    op.drop_index(op.f("ix_refresh_tokens_session_id"), table_name="refresh_tokens")
     op.drop_table("refresh_tokens")
+    op.drop_index(op.f("ix_login_sessions_user_id"), table_name="login_sessions")
+    op.drop_table("login_sessions")
 {%- endif %}
 {%- if cookiecutter.example_resource %}
     op.drop_index("ix_items_owner_id_created_at_id", table_name="items")

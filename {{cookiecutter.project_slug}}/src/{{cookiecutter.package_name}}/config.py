@@ -65,8 +65,19 @@ class Settings(BaseSettings):
 {%- endif %}
 {%- if cookiecutter.auth == "jwt" %}
     secret_key: SecretStr = SecretStr(PLACEHOLDER_SECRET)
-    access_token_ttl_seconds: int = Field(default=15 * 60, ge=60)
+    # Access tokens are signed with this algorithm and no other is accepted,
+    # whatever a token's header says; they name this service as issuer and audience.
+    jwt_algorithm: Literal["HS256", "HS384", "HS512"] = "HS256"
+    jwt_issuer: str = Field(default="{{ cookiecutter.project_slug }}", min_length=1)
+    jwt_audience: str = Field(default="{{ cookiecutter.project_slug }}", min_length=1)
+    # Clock skew tolerated between the servers that issue and check tokens.
+    jwt_leeway_seconds: int = Field(default=10, ge=0, le=60)
+    # A token that claims to live longer than this is refused, whoever signed it.
+    access_token_ttl_seconds: int = Field(default=15 * 60, ge=60, le=3600)
+    # A refresh token unused for this long expires; rotation cannot extend a login
+    # past SESSION_LIFETIME_SECONDS after its password login.
     refresh_token_ttl_seconds: int = Field(default=14 * 24 * 3600, ge=3600)
+    session_lifetime_seconds: int = Field(default=30 * 24 * 3600, ge=3600)
 {%- elif cookiecutter.auth == "oidc" %}
     # The identity provider (its discovery document is at
     # <issuer>/.well-known/openid-configuration) and this API's audience: tokens
@@ -158,6 +169,19 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [origin.strip() for origin in value.split(",") if origin.strip()]
         return value
+
+{%- if cookiecutter.auth == "jwt" %}
+
+    @model_validator(mode="after")
+    def _refresh_within_the_session(self) -> "Settings":
+        if self.refresh_token_ttl_seconds > self.session_lifetime_seconds:
+            msg = (
+                "REFRESH_TOKEN_TTL_SECONDS must not exceed SESSION_LIFETIME_SECONDS "
+                f"({self.session_lifetime_seconds})"
+            )
+            raise ValueError(msg)
+        return self
+{%- endif %}
 
     @model_validator(mode="after")
     def _refuse_unsafe_production_settings(self) -> "Settings":

@@ -1,7 +1,7 @@
 """Imports every model so `Base.metadata` is complete (for Alembic and tests)."""
 {%- if cookiecutter.auth == "jwt" %}
 
-from .auth.models import RefreshToken
+from .auth.models import LoginSession, RefreshToken
 from .database import Base
 {%- elif cookiecutter.auth == "api_key" %}
 
@@ -29,6 +29,7 @@ __all__ = [
     "Item",
 {%- endif %}
 {%- if cookiecutter.auth == "jwt" %}
+    "LoginSession",
     "RefreshToken",
     "User",
 {%- endif %}

@@ -4,12 +4,13 @@
 
 Run it on a schedule (the Kubernetes base has a CronJob for it). It deletes
 {%- if accounts and items %}
-refresh tokens past their expiry (a revoked one is kept until then: reuse
-detection needs it) and idempotency records older than
-IDEMPOTENCY_RETENTION_HOURS (a retry after that is a new request).
+login sessions past their absolute lifetime and refresh tokens past their
+expiry (a revoked one is kept until then: reuse detection needs it), and
+idempotency records older than IDEMPOTENCY_RETENTION_HOURS (a retry after that
+is a new request).
 {%- elif accounts %}
-refresh tokens past their expiry (a revoked one is kept until then: reuse
-detection needs it).
+login sessions past their absolute lifetime and refresh tokens past their
+expiry (a revoked one is kept until then: reuse detection needs it).
 {%- else %}
 idempotency records older than IDEMPOTENCY_RETENTION_HOURS (a retry after that
 is a new request).
@@ -31,7 +32,7 @@ from sqlalchemy import CursorResult, delete
 from sqlalchemy.ext.asyncio import AsyncSession
 {%- if accounts %}
 
-from .auth.models import RefreshToken
+from .auth.models import LoginSession, RefreshToken
 from .config import Settings, explain, get_settings
 {%- else %}
 
@@ -51,6 +52,9 @@ async def purge(
 {%- if accounts %}
     expired = delete(RefreshToken).where(RefreshToken.expires_at < now)
     deleted["refresh_tokens"] = _count(await session.execute(expired))
+    # A login's refresh tokens never outlive it: none is left to cascade.
+    ended = delete(LoginSession).where(LoginSession.expires_at < now)
+    deleted["login_sessions"] = _count(await session.execute(ended))
 {%- endif %}
 {%- if items %}
     cutoff = now - timedelta(hours=settings.idempotency_retention_hours)

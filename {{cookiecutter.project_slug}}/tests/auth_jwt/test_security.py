@@ -19,13 +19,13 @@ async def test_passwords_are_verified_without_holding_a_connection(
 ) -> None:
     await register(client)
     in_use: list[int] = []
-    verify = security.password_hash.verify
+    verify = security.password_hash.verify_and_update
 
-    def verify_and_count(password: str, hashed: str) -> bool:
+    def verify_and_count(password: str, hashed: str) -> tuple[bool, str | None]:
         in_use.append(app.state.engine.pool.checkedout())
         return verify(password, hashed)
 
-    monkeypatch.setattr(security.password_hash, "verify", verify_and_count)
+    monkeypatch.setattr(security.password_hash, "verify_and_update", verify_and_count)
 
     await login(client)
 
@@ -38,9 +38,9 @@ async def test_a_burst_of_logins_hashes_a_few_at_a_time(
     await register(client)
     running, peak = 0, 0
     lock = threading.Lock()
-    verify = security.password_hash.verify
+    verify = security.password_hash.verify_and_update
 
-    def verify_and_watch(password: str, hashed: str) -> bool:
+    def verify_and_watch(password: str, hashed: str) -> tuple[bool, str | None]:
         nonlocal running, peak
         with lock:
             running += 1
@@ -53,7 +53,7 @@ async def test_a_burst_of_logins_hashes_a_few_at_a_time(
             with lock:
                 running -= 1
 
-    monkeypatch.setattr(security.password_hash, "verify", verify_and_watch)
+    monkeypatch.setattr(security.password_hash, "verify_and_update", verify_and_watch)
     form: dict[str, Any] = {
         "username": "ada@example.com",
         "password": "wrong password!",

@@ -271,7 +271,9 @@ async def test_delete_removes_the_item(
 async def test_create_with_a_token_that_outlived_its_account_is_refused(
     client: AsyncClient, settings: Settings
 ) -> None:
-    orphan = security.create_access_token(user_id=uuid.uuid4(), settings=settings)
+    orphan = security.create_access_token(
+        user_id=uuid.uuid4(), session_id=uuid.uuid4(), settings=settings
+    )
 
     response = await client.post(
         ITEMS, json={"name": "x"}, headers={"Authorization": f"Bearer {orphan}"}

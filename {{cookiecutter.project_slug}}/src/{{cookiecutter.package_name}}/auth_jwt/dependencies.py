@@ -5,23 +5,22 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 
-from ..database import ReadPoolDep
+from ..database import ReadPoolDep, get_read_pool
 from ..dependencies import get_app_settings
 from ..exceptions import UnauthorizedError
 from ..users import queries as users_queries
 from ..users.schemas import UserRead
-from . import security
+from . import queries, security
 from .principal import Principal
 
 
 class AccessTokenBearer(OAuth2PasswordBearer):
     """The OAuth2 password flow's bearer scheme, resolved to the token's account.
 
-    One dependency both documents the scheme in OpenAPI and checks the token,
-    with no database round trip. Access tokens are short-lived: a disabled
-    account keeps access to the routes that only need its id until its token
-    expires. Routes that need the account itself use CurrentUser, which checks
-    it on every request.
+    One dependency both documents the scheme in OpenAPI and checks the token:
+    its signature, claims and times in memory, then one primary-key lookup that
+    its login is still live (not logged out, not revoked for reuse or by a
+    password change, within its absolute lifetime, the account active).
     """
 
     # The parent returns the raw token; this scheme returns whose token it is.
@@ -31,11 +30,19 @@ class AccessTokenBearer(OAuth2PasswordBearer):
             msg = "Missing bearer token."
             raise UnauthorizedError(msg)
         settings = await get_app_settings(request)
-        user_id = security.decode_access_token(token, settings=settings)
-        if user_id is None:
+        claims = security.decode_access_token(token, settings=settings)
+        if claims is None:
             msg = "Invalid or expired access token."
             raise UnauthorizedError(msg)
-        return Principal(id=user_id)
+        live = await queries.is_live(
+            pool=await get_read_pool(request),
+            user_id=claims.user_id,
+            session_id=claims.session_id,
+        )
+        if not live:
+            msg = "This login has ended: log in again."
+            raise UnauthorizedError(msg, subject=claims.user_id)
+        return Principal(id=claims.user_id, session_id=claims.session_id)
 
 
 get_principal = AccessTokenBearer(tokenUrl="/api/v1/auth/token", auto_error=False)

@@ -15,6 +15,8 @@ class Principal:
     """A local account, as named by the access token it presented."""
 
     id: OwnerId
+    # The login the token belongs to: logout and password changes end it.
+    session_id: uuid.UUID
 
     def can(self, permission: str) -> bool:
         """Every account may use every route; give accounts roles here."""

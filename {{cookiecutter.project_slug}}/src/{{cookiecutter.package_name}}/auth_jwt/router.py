@@ -1,17 +1,16 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, status
+from fastapi import APIRouter, Depends, Response, status
 from fastapi.security import OAuth2PasswordRequestForm
 
 from ..database import SessionDep
 from ..dependencies import SettingsDep
 from ..exceptions import UnauthorizedError
 from ..observability import security_event
-from ..users.models import User
-from ..users.schemas import UserRead
 from . import service
 from .dependencies import CurrentPrincipal
 from .schemas import (
+    ChangePasswordRequest,
     RefreshRequest,
     RegisterRequest,
     TokenResponse,
@@ -20,12 +19,20 @@ from .schemas import (
 router = APIRouter(prefix="/auth", tags=["auth"])
 
 
-@router.post("/register", status_code=status.HTTP_201_CREATED, response_model=UserRead)
-async def register(body: RegisterRequest, session: SessionDep) -> User:
-    """Create an account."""
-    return await service.register(
-        session=session, email=body.email, password=body.password
-    )
+@router.post(
+    "/register",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_class=Response,
+    responses={202: {"description": "Registered, unless the address had an account"}},
+)
+async def register(body: RegisterRequest, session: SessionDep) -> Response:
+    """Create an account; log in with it next.
+
+    The answer is the same whether or not the address already had an account,
+    so registration cannot be used to find out who has one.
+    """
+    await service.register(session=session, email=body.email, password=body.password)
+    return Response(status_code=status.HTTP_202_ACCEPTED)
 
 
 @router.post("/token")
@@ -42,7 +49,7 @@ async def login(
         msg = "Incorrect e-mail or password."
         raise UnauthorizedError(msg, subject=form.username)
     security_event("login.succeeded", outcome="success", subject=user.id)
-    return await service.issue_tokens(
+    return await service.start_login(
         session=session, user_id=user.id, settings=settings
     )
 
@@ -57,16 +64,34 @@ async def refresh(
             session=session, refresh_token=body.refresh_token, settings=settings
         )
     except service.LoginRevokedError:
-        # The family revocation must outlive this failed request.
+        # The revocation must outlive this failed request.
         await session.commit()
         raise
 
 
 @router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
-async def logout(
-    body: RefreshRequest, principal: CurrentPrincipal, session: SessionDep
+async def logout(principal: CurrentPrincipal, session: SessionDep) -> None:
+    """End this login: its access and refresh tokens stop working at once."""
+    await service.revoke(session=session, login_id=principal.session_id)
+    security_event("logout", outcome="success", subject=principal.id)
+
+
+@router.post("/logout-all", status_code=status.HTTP_204_NO_CONTENT)
+async def logout_everywhere(principal: CurrentPrincipal, session: SessionDep) -> None:
+    """End every login of this account, on every device."""
+    await service.revoke_all(session=session, user_id=principal.id)
+    security_event("logout.everywhere", outcome="success", subject=principal.id)
+
+
+@router.post("/password", status_code=status.HTTP_204_NO_CONTENT)
+async def change_password(
+    body: ChangePasswordRequest, principal: CurrentPrincipal, session: SessionDep
 ) -> None:
-    """Revoke the login behind a refresh token."""
-    await service.logout(
-        session=session, user_id=principal.id, refresh_token=body.refresh_token
+    """Change the password; every login of the account ends (log in again)."""
+    await service.change_password(
+        session=session,
+        user_id=principal.id,
+        current_password=body.current_password,
+        new_password=body.new_password,
     )
+    security_event("password.changed", outcome="success", subject=principal.id)

@@ -1,7 +1,7 @@
 import unicodedata
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, EmailStr, Field, field_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, EmailStr, Field
 
 from ..schemas import Line, RequestModel
 
@@ -26,17 +26,27 @@ def _ascii_email(value: object) -> object:
     return normalized
 
 
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        msg = "must not be only spaces"
+        raise ValueError(msg)
+    return value
+
+
+# A new password: long, not only spaces (a typed one is checked as it is).
+NewPassword = Annotated[
+    Line, Field(min_length=12, max_length=128), AfterValidator(_not_blank)
+]
+
+
 class RegisterRequest(RequestModel):
     email: Annotated[EmailStr, BeforeValidator(_ascii_email)] = Field(max_length=320)
-    password: Line = Field(min_length=12, max_length=128)
+    password: NewPassword
 
-    @field_validator("password")
-    @classmethod
-    def _not_blank(cls, value: str) -> str:
-        if not value.strip():
-            msg = "must not be only spaces"
-            raise ValueError(msg)
-        return value
+
+class ChangePasswordRequest(RequestModel):
+    current_password: Line = Field(min_length=1, max_length=128)
+    new_password: NewPassword
 
 
 class RefreshRequest(RequestModel):

@@ -5,12 +5,13 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..config import Settings
-from ..exceptions import UnauthorizedError
+from ..exceptions import UnauthorizedError, UnprocessableError
+from ..observability import security_event
 from ..schemas import has_control_characters
 from ..users import service as users_service
 from ..users.models import User
 from . import security
-from .models import RefreshToken
+from .models import LoginSession, RefreshToken
 from .schemas import TokenResponse, normalize_email
 
 
@@ -19,7 +20,7 @@ class LoginRevokedError(UnauthorizedError):
 
 
 class RefreshTokenReusedError(LoginRevokedError):
-    """A spent refresh token came back: its whole family has been revoked."""
+    """A spent refresh token came back: its whole login has been revoked."""
 
     security_event = "refresh.reuse_detected"
 
@@ -30,18 +31,35 @@ class AccountDisabledError(LoginRevokedError):
     security_event = "refresh.account_disabled"
 
 
-async def register(*, session: AsyncSession, email: str, password: str) -> User:
-    """Create an account with an Argon2id password hash."""
+class WrongPasswordError(UnprocessableError):
+    """A password change whose current password is wrong."""
+
+    security_event = "password_change.refused"
+
+
+async def register(*, session: AsyncSession, email: str, password: str) -> None:
+    """Create an account unless the address already has one.
+
+    The caller is told the same either way, after the same work (the password is
+    hashed in both cases): registration must not reveal who has an account.
+    """
     password_hash = await security.hash_password(password)
-    return await users_service.create(
+    user_id = await users_service.create_unless_taken(
         session=session, email=email, password_hash=password_hash
     )
+    if user_id is None:
+        security_event("registration.email_taken", outcome="failure", subject=email)
+    else:
+        security_event("registration.succeeded", outcome="success", subject=user_id)
 
 
 async def authenticate(
     *, session: AsyncSession, email: str, password: str
 ) -> User | None:
-    """Return the active user these credentials belong to, else None."""
+    """Return the active user these credentials belong to, else None.
+
+    A password hash made with weaker parameters than today's is replaced.
+    """
     # Registration stored the address normalised: look it up the same way. No
     # account has a non-ASCII one; the database would refuse a NUL outright.
     email = normalize_email(email)
@@ -53,35 +71,53 @@ async def authenticate(
     # Give the connection back before the slow part: a burst of logins must not
     # hold the pool (and starve every other request) while passwords are hashed.
     await session.close()
-    valid = await security.verify_password(
+    valid, new_hash = await security.verify_password(
         password, user.password_hash if user else None
     )
     if user is None or not valid or not user.is_active:
         return None
+    if new_hash is not None:
+        await users_service.set_password_hash(
+            session=session, user_id=user.id, password_hash=new_hash
+        )
     return user
 
 
-async def issue_tokens(
-    *,
-    session: AsyncSession,
-    user_id: uuid.UUID,
-    settings: Settings,
-    family_id: uuid.UUID | None = None,
+async def start_login(
+    *, session: AsyncSession, user_id: uuid.UUID, settings: Settings
 ) -> TokenResponse:
-    """Issue an access token and a refresh token (a new family unless given one)."""
+    """Open a login session and issue its first token pair."""
+    login = LoginSession(
+        id=uuid.uuid4(),
+        user_id=user_id,
+        expires_at=datetime.now(UTC)
+        + timedelta(seconds=settings.session_lifetime_seconds),
+    )
+    session.add(login)
+    return await _issue_tokens(session=session, login=login, settings=settings)
+
+
+async def _issue_tokens(
+    *, session: AsyncSession, login: LoginSession, settings: Settings
+) -> TokenResponse:
     token, token_hash = security.new_refresh_token()
+    idle_expiry = datetime.now(UTC) + timedelta(
+        seconds=settings.refresh_token_ttl_seconds
+    )
     session.add(
         RefreshToken(
-            user_id=user_id,
-            family_id=family_id or uuid.uuid4(),
+            session_id=login.id,
             token_hash=token_hash,
-            expires_at=datetime.now(UTC)
-            + timedelta(seconds=settings.refresh_token_ttl_seconds),
+            # Refreshing never outlives the login's absolute lifetime.
+            expires_at=min(idle_expiry, login.expires_at),
         )
     )
     await session.flush()
+    access_token = security.create_access_token(
+        user_id=login.user_id, session_id=login.id, settings=settings
+    )
     return TokenResponse(
-        access_token=security.create_access_token(user_id=user_id, settings=settings),
+        access_token=access_token,
         refresh_token=token,
         expires_in=settings.access_token_ttl_seconds,
     )
@@ -90,57 +126,77 @@ async def issue_tokens(
 async def rotate(
     *, session: AsyncSession, refresh_token: str, settings: Settings
 ) -> TokenResponse:
-    """Spend a refresh token for a new pair; a reused token revokes its family.
+    """Spend a refresh token for a new pair; a reused token revokes its login.
 
-    Raises LoginRevokedError after revoking the family (reuse, or a disabled
+    Raises LoginRevokedError after revoking the login (reuse, or a disabled
     account): the caller must commit before letting the error through, or the
     revocation is lost.
     """
-    stored = await session.scalar(
-        select(RefreshToken)
-        .where(RefreshToken.token_hash == security.hash_refresh_token(refresh_token))
-        .with_for_update()
-    )
+    found = (
+        await session.execute(
+            select(RefreshToken, LoginSession)
+            .join(LoginSession, LoginSession.id == RefreshToken.session_id)
+            .where(
+                RefreshToken.token_hash == security.hash_refresh_token(refresh_token)
+            )
+            .with_for_update()
+        )
+    ).one_or_none()
     now = datetime.now(UTC)
-    if stored is None or stored.expires_at <= now:
+    if found is None:
         msg = "Invalid or expired refresh token."
         raise UnauthorizedError(msg)
+    stored, login = found
     if stored.revoked_at is not None:
-        await revoke_family(session=session, family_id=stored.family_id)
+        await revoke(session=session, login_id=login.id)
         msg = "Refresh token reuse detected; every session of this login is revoked."
-        raise RefreshTokenReusedError(msg, subject=stored.user_id)
-    owner = await session.get(User, stored.user_id)
-    if owner is None or not owner.is_active:
-        await revoke_family(session=session, family_id=stored.family_id)
+        raise RefreshTokenReusedError(msg, subject=login.user_id)
+    if stored.expires_at <= now or login.expires_at <= now or login.revoked_at:
         msg = "Invalid or expired refresh token."
-        raise AccountDisabledError(msg, subject=stored.user_id)
+        raise UnauthorizedError(msg, subject=login.user_id)
+    owner = await session.get(User, login.user_id)
+    if owner is None or not owner.is_active:
+        await revoke(session=session, login_id=login.id)
+        msg = "Invalid or expired refresh token."
+        raise AccountDisabledError(msg, subject=login.user_id)
     stored.revoked_at = now
-    return await issue_tokens(
-        session=session,
-        user_id=stored.user_id,
-        settings=settings,
-        family_id=stored.family_id,
-    )
+    return await _issue_tokens(session=session, login=login, settings=settings)
 
 
-async def revoke_family(*, session: AsyncSession, family_id: uuid.UUID) -> None:
-    """Revoke every live token of one login."""
+async def revoke(*, session: AsyncSession, login_id: uuid.UUID) -> None:
+    """End one login: its access and refresh tokens stop working at once."""
     await session.execute(
-        update(RefreshToken)
-        .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
+        update(LoginSession)
+        .where(LoginSession.id == login_id, LoginSession.revoked_at.is_(None))
         .values(revoked_at=datetime.now(UTC))
     )
 
 
-async def logout(
-    *, session: AsyncSession, user_id: uuid.UUID, refresh_token: str
-) -> None:
-    """Revoke the login a refresh token belongs to, if it is this user's."""
-    family_id = await session.scalar(
-        select(RefreshToken.family_id).where(
-            RefreshToken.token_hash == security.hash_refresh_token(refresh_token),
-            RefreshToken.user_id == user_id,
-        )
+async def revoke_all(*, session: AsyncSession, user_id: uuid.UUID) -> None:
+    """End every login of an account ("log out everywhere")."""
+    await session.execute(
+        update(LoginSession)
+        .where(LoginSession.user_id == user_id, LoginSession.revoked_at.is_(None))
+        .values(revoked_at=datetime.now(UTC))
     )
-    if family_id is not None:
-        await revoke_family(session=session, family_id=family_id)
+
+
+async def change_password(
+    *,
+    session: AsyncSession,
+    user_id: uuid.UUID,
+    current_password: str,
+    new_password: str,
+) -> None:
+    """Replace the password after checking the current one; every login ends."""
+    hashed = await session.scalar(select(User.password_hash).where(User.id == user_id))
+    await session.close()
+    valid, _ = await security.verify_password(current_password, hashed)
+    if hashed is None or not valid:
+        msg = "The current password is not correct."
+        raise WrongPasswordError(msg, subject=user_id)
+    new_hash = await security.hash_password(new_password)
+    await users_service.set_password_hash(
+        session=session, user_id=user_id, password_hash=new_hash
+    )
+    await revoke_all(session=session, user_id=user_id)
