@@ -32,9 +32,8 @@ def other_auth_variants(chosen: str) -> tuple[str, ...]:
     )
 
 
-# Local accounts, and the settings read per request to sign their tokens
-# (SettingsDep): only the jwt variant has them.
-JWT_ONLY = ("src/{package}/users", "tests/users", "src/{package}/dependencies.py")
+# Local accounts: only the jwt variant has them.
+JWT_ONLY = ("src/{package}/users", "tests/users")
 
 # What each answer leaves out, as paths in the project; "{package}" is the
 # import package's name. An option that removes a feature removes it here.
@@ -42,12 +41,7 @@ UNNEEDED: dict[tuple[str, object], tuple[str, ...]] = {
     ("auth", "jwt"): other_auth_variants("jwt"),
     ("auth", "oidc"): (*other_auth_variants("oidc"), *JWT_ONLY),
     ("auth", "api_key"): (*other_auth_variants("api_key"), *JWT_ONLY),
-    # Nothing is refused, so no security event to assert on.
-    ("auth", "none"): (
-        *other_auth_variants("none"),
-        *JWT_ONLY,
-        "tests/security_log.py",
-    ),
+    ("auth", "none"): (*other_auth_variants("none"), *JWT_ONLY),
     ("database", "postgresql"): ("tests/conftest_stateless.py",),
     ("database", "none"): (
         "alembic.ini",

@@ -48,21 +48,32 @@ ANSWER_SETS: dict[str, dict[str, object]] = {
         "package_name": LONG_PACKAGE,
         "python_version": "3.11",
         "auth": "none",
+        "use_redis": True,
         "metrics": True,
         "ci": "none",
         "deploy": "none",
     },
-    "tracing:no-items": {"example_resource": False, "tracing": True},
+    "tracing:no-items:redis": {
+        "example_resource": False,
+        "tracing": True,
+        "use_redis": True,
+    },
     "api-key": {"auth": "api_key", "ci": "gitlab"},
     "oidc": {"auth": "oidc", "tracing": True},
     "oidc:stateless:py3.11": {
         "auth": "oidc",
         "database": "none",
+        "use_redis": True,
         "python_version": "3.11",
         "example_resource": False,
         "deploy": "none",
     },
-    "api-key:no-items": {"auth": "api_key", "example_resource": False, "metrics": True},
+    "api-key:no-items:redis": {
+        "auth": "api_key",
+        "use_redis": True,
+        "example_resource": False,
+        "metrics": True,
+    },
 }
 
 

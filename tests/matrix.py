@@ -11,6 +11,10 @@ from tests.conftest import TEMPLATE
 
 # Answers that only change names or versions: the answer sets cover those.
 NOT_IN_MATRIX = {"python_version"}
+# Options that change a few files: each of their other values is baked with every
+# combination of the options those files also depend on (the rest at defaults),
+# not multiplied into the whole matrix.
+SPARSE = {"use_redis": ("auth", "database", "ci", "deploy")}
 SHARDS = 2
 
 Answers = dict[str, object]
@@ -55,12 +59,32 @@ def load_hook(name: str) -> ModuleType:
     return module
 
 
-def all_combinations() -> list[Answers]:
-    options = matrix_options()
+def product(options: dict[str, list[object]]) -> list[Answers]:
     return [
         dict(zip(options, values, strict=True))
         for values in itertools.product(*options.values())
     ]
+
+
+def all_combinations() -> list[Answers]:
+    """The full product with sparse options at their defaults, then the sparse ones."""
+    options = matrix_options()
+    dense = {
+        name: values if name not in SPARSE else [default(name)]
+        for name, values in options.items()
+    }
+    combos = product(dense)
+    for name, axes in SPARSE.items():
+        for value in options[name]:
+            if value == default(name):
+                continue
+            for answers in product({axis: options[axis] for axis in axes}):
+                answers[name] = value
+                # Without a database there is no example resource to keep.
+                if answers.get("database") == "none":
+                    answers["example_resource"] = False
+                combos.append(answers)
+    return combos
 
 
 def refused(answers: Answers) -> bool:

@@ -198,12 +198,10 @@ def test_post_gen_puts_the_chosen_auth_variant_in_place() -> None:
         "src/svc/auth_api_key",
         "src/svc/auth_jwt",
         "src/svc/auth_oidc",
-        "src/svc/dependencies.py",
         "src/svc/users",
         "tests/auth_api_key",
         "tests/auth_jwt",
         "tests/auth_oidc",
-        "tests/security_log.py",
         "tests/users",
     ]
     assert post_gen.moved_paths(answers) == [

@@ -150,6 +150,8 @@ def test_answers_remove_what_they_do_not_need(
             assert traces_of(DATABASE_TRACES, project) == [], name
         if answer(answers, "auth") != "jwt":
             assert traces_of(ACCOUNT_TRACES, project) == [], name
+        if not answer(answers, "use_redis"):
+            assert traces_of(REDIS_TRACES, project) == [], name
 
 
 # What a stateless service, or one without local accounts, must not mention.
@@ -157,6 +159,8 @@ DATABASE_TRACES = re.compile(r"sqlalchemy|alembic|asyncpg|postgres|DATABASE_URL|
 ACCOUNT_TRACES = re.compile(
     r"SECRET_KEY|/users|auth/token|auth/register|pwdlib|argon2", re.I
 )
+# What a service that counts rate limits in memory must not mention.
+REDIS_TRACES = re.compile(r"REDIS_URL|redis://|redis\.asyncio|redis:\d|\"redis[>=]")
 
 
 def traces_of(
@@ -242,6 +246,7 @@ def distinct_overlays(projects: list[Path]) -> list[Path]:
 INTERACTING = [
     ("auth", "database"),
     ("auth", "example_resource"),
+    ("auth", "use_redis"),
     ("metrics", "tracing"),
 ]
 
@@ -257,7 +262,9 @@ def test_answer_sets_give_every_option_every_value() -> None:
 def test_answer_sets_give_every_pair_of_interacting_options(
     first: str, second: str
 ) -> None:
-    possible = {(answers[first], answers[second]) for answers in combinations()}
+    possible = {
+        (answer(answers, first), answer(answers, second)) for answers in combinations()
+    }
     covered = {
         (answer(answers, first), answer(answers, second))
         for answers in ANSWER_SETS.values()

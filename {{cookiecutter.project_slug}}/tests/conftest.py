@@ -1,4 +1,7 @@
 import os
+{%- if cookiecutter.use_redis %}
+import uuid
+{%- endif %}
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
 {%- if cookiecutter.auth == "jwt" %}
@@ -35,6 +38,9 @@ from tests.database import create_database, drop_database, postgres_server
 {%- else %}
 
 from tests.database import create_database, drop_database, postgres_server
+{%- endif %}
+{%- if cookiecutter.use_redis %}
+from tests.server import redis_url
 {%- endif %}
 {%- if cookiecutter.auth == "jwt" %}
 
@@ -98,9 +104,18 @@ def settings_for(database_url: URL) -> Settings:
         _env_file=None,
         app_env="test",
         database_url=database_url.render_as_string(hide_password=False),
+{%- if cookiecutter.use_redis %}
+        redis_url=redis_url(),
+        # This run's own counters, whoever else uses the server.
+        redis_namespace=f"test-{uuid.uuid4().hex}",
+{%- endif %}
 {%- if cookiecutter.auth == "jwt" %}
         # 64 bytes: long enough for every HMAC algorithm a test signs with.
         secret_key=SecretStr("test-secret-key-" + "0123456789abcdef" * 3),
+        # The tests log in and register a lot from one address; the rate limit
+        # tests set their own rates.
+        rate_limit_login=None,
+        rate_limit_register=None,
 {%- elif cookiecutter.auth == "oidc" %}
         # Never contacted: the `settings` fixture points at the run's own issuer.
         oidc_issuer="https://issuer.invalid",

@@ -1,8 +1,11 @@
 import os
+{%- if cookiecutter.use_redis %}
+import uuid
+{%- endif %}
 {%- if cookiecutter.auth == "oidc" %}
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 {%- else %}
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 {%- endif %}
 from contextlib import asynccontextmanager
 
@@ -15,6 +18,12 @@ from {{ cookiecutter.package_name }}.main import create_app
 {%- if cookiecutter.auth == "oidc" %}
 
 from tests.auth.issuer import AUDIENCE, Issuer
+{%- if cookiecutter.use_redis %}
+from tests.server import redis_url
+{%- endif %}
+{%- elif cookiecutter.use_redis %}
+
+from tests.server import redis_url
 {%- endif %}
 
 # OpenTelemetry's and Prometheus's own variables (exporters, multiprocess dir).
@@ -49,6 +58,23 @@ def settings(issuer: Issuer) -> Settings:
         app_env="test",
         oidc_issuer=issuer.url,
         oidc_audience=AUDIENCE,
+{%- if cookiecutter.use_redis %}
+        redis_url=redis_url(),
+        # This run's own counters, whoever else uses the server.
+        redis_namespace=f"test-{uuid.uuid4().hex}",
+{%- endif %}
+    )
+{%- elif cookiecutter.use_redis %}
+
+
+@pytest.fixture(scope="session")
+def settings() -> Settings:
+    return Settings(
+        _env_file=None,
+        app_env="test",
+        redis_url=redis_url(),
+        # This run's own counters, whoever else uses the server.
+        redis_namespace=f"test-{uuid.uuid4().hex}",
     )
 {%- else %}
 
@@ -82,3 +108,30 @@ async def serving(app: FastAPI) -> AsyncIterator[AsyncClient]:
         AsyncClient(transport=transport, base_url="http://test") as client,
     ):
         yield client
+
+
+# The headers a caller of this name sends: `await caller_headers("eve")`.
+CallerHeaders = Callable[[str], Awaitable[dict[str, str]]]
+{%- if cookiecutter.auth == "oidc" %}
+
+
+@pytest.fixture
+def caller_headers(issuer: Issuer) -> CallerHeaders:
+    """Callers are token subjects."""
+
+    async def headers(name: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {issuer.token(name)}"}
+
+    return headers
+{%- else %}
+
+
+@pytest.fixture
+def caller_headers() -> CallerHeaders:
+    """Callers are all the same, and send nothing: no one authenticates."""
+
+    async def headers(name: str) -> dict[str, str]:
+        return {}
+
+    return headers
+{%- endif %}

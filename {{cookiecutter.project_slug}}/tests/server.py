@@ -29,6 +29,13 @@ def server_env(**settings: str) -> dict[str, str]:
     """Only these settings: nothing from the developer's shell."""
     inherited = {key: os.environ[key] for key in ("PATH", "HOME") if key in os.environ}
     return inherited | settings
+{%- if cookiecutter.use_redis %}
+
+
+def redis_url() -> str:
+    """The Redis tests count rate limits in: TEST_REDIS_URL, else this machine's."""
+    return os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+{%- endif %}
 
 
 def wait_until_serving(base: str) -> httpx.Response:
@@ -55,6 +62,9 @@ def running_server(workdir: Path, **settings: str) -> Iterator[str]:
     port = free_port()
     env = server_env(
         APP_ENV="production",
+{%- if cookiecutter.use_redis %}
+        REDIS_URL=redis_url(),
+{%- endif %}
 {%- if cookiecutter.auth == "jwt" %}
         SECRET_KEY="test-server-secret-of-enough-length",
 {%- elif cookiecutter.auth == "oidc" %}

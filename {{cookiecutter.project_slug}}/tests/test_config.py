@@ -10,7 +10,7 @@ from pydantic import SecretStr, ValidationError
 from pydantic import ValidationError
 {%- endif %}
 
-from {{ cookiecutter.package_name }}.config import Settings, explain
+from {{ cookiecutter.package_name }}.config import Rate, Settings, explain
 {%- if cookiecutter.auth == "oidc" %}
 
 
@@ -19,6 +19,14 @@ def identity_provider(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every Settings here needs one; these tests are about the other settings."""
     monkeypatch.setenv("OIDC_ISSUER", "https://login.example.com/realms/bank")
     monkeypatch.setenv("OIDC_AUDIENCE", "payments")
+{%- endif %}
+{%- if cookiecutter.use_redis %}
+
+
+@pytest.fixture(autouse=True)
+def redis(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every Settings here needs one; most tests are about the other settings."""
+    monkeypatch.setenv("REDIS_URL", "redis://cache.internal:6379/0")
 {%- endif %}
 
 
@@ -140,3 +148,34 @@ def test_production_refuses_cors_for_any_origin() -> None:
 {%- endif %}
             cors_origins="https://app.example, *",
         )
+
+
+@pytest.mark.parametrize(
+    ("text", "rate"),
+    [
+        ("100/minute", Rate(limit=100, period=60)),
+        (" 5 / Second ", Rate(limit=5, period=1)),
+        ("10/day", Rate(limit=10, period=86400)),
+        ("off", None),
+    ],
+)
+def test_rate_limits_are_read_as_text(text: str, rate: Rate | None) -> None:
+    assert make(rate_limit_caller=text).rate_limit_caller == rate
+
+
+@pytest.mark.parametrize("text", ["fast", "0/minute", "10/fortnight", "10"])
+def test_a_rate_limit_that_is_not_a_rate_is_refused(text: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        make(rate_limit_caller=text)
+
+    assert explain(caught.value).startswith("RATE_LIMIT_CALLER: must be a rate")
+{%- if cookiecutter.use_redis %}
+
+
+@pytest.mark.parametrize("url", ["", "localhost:6379", "http://cache.internal:6379"])
+def test_redis_url_is_required(monkeypatch: pytest.MonkeyPatch, url: str) -> None:
+    monkeypatch.setenv("REDIS_URL", url)
+
+    with pytest.raises(ValidationError, match="REDIS_URL must be a redis://"):
+        make()
+{%- endif %}

@@ -52,6 +52,9 @@ def test_module_entry_point_explains_a_missing_setting(tmp_path: Path) -> None:
         "OIDC_ISSUER",
         "OIDC_AUDIENCE",
 {%- endif %}
+{%- if cookiecutter.use_redis %}
+        "REDIS_URL",
+{%- endif %}
         "PORT:",
     ]
 {%- if cookiecutter.database == "postgresql" %}

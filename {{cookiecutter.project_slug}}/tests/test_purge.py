@@ -35,7 +35,11 @@ from {{ cookiecutter.package_name }}.purge import purge
 from {{ cookiecutter.package_name }}.users.models import User
 {%- endif %}
 
+{% if cookiecutter.use_redis -%}
+from tests.server import redis_url, server_env
+{%- else -%}
 from tests.server import server_env
+{%- endif %}
 
 
 @pytest.mark.usefixtures("client")  # empties the tables afterwards
@@ -136,6 +140,9 @@ def test_purge_runs_from_the_command_line(database_url: URL, tmp_path: Path) -> 
         env=server_env(
             APP_ENV="production",
             DATABASE_URL=database_url.render_as_string(hide_password=False),
+{%- if cookiecutter.use_redis %}
+            REDIS_URL=redis_url(),
+{%- endif %}
 {%- if accounts %}
             SECRET_KEY="test-purge-secret-of-enough-length",
 {%- elif cookiecutter.auth == "oidc" %}

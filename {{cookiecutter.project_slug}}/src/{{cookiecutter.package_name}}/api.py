@@ -4,22 +4,55 @@
 """The versioned API: every router needs a credential unless declared public."""
 {%- endif %}
 
-from fastapi import Depends, FastAPI
+from fastapi import Depends, FastAPI, Request
 
-from .auth.dependencies import get_principal
-{%- if cookiecutter.auth == "jwt" %}
+{% if cookiecutter.auth != "none" -%}
+from .auth.dependencies import CurrentPrincipal
+{% endif -%}
+{% if cookiecutter.auth == "jwt" -%}
 from .auth.router import router as auth_router
-{%- endif %}
+{% endif -%}
+from .dependencies import SettingsDep
 {%- if cookiecutter.example_resource %}
 from .items.router import router as items_router
+{%- endif %}
+{%- if cookiecutter.auth == "none" %}
+from .ratelimit import client_address, enforce
+{%- else %}
+from .ratelimit import enforce
 {%- endif %}
 {%- if cookiecutter.auth == "jwt" %}
 from .users.router import router as users_router
 {%- endif %}
 
 API_PREFIX = "/api/v1"
-# Who is calling, for every router mounted with it: routes read it as CurrentPrincipal.
-AUTHENTICATED = [Depends(get_principal)]
+{%- if cookiecutter.auth == "none" %}
+
+
+async def limit_caller(request: Request, settings: SettingsDep) -> None:
+    """Count the request against its client address's rate (RATE_LIMIT_CALLER)."""
+    await enforce(
+        request,
+        settings.rate_limit_caller,
+        scope="caller",
+        subject=client_address(request),
+    )
+{%- else %}
+
+
+async def limit_caller(
+    request: Request, principal: CurrentPrincipal, settings: SettingsDep
+) -> None:
+    """Count the request against its caller's rate (RATE_LIMIT_CALLER)."""
+    await enforce(
+        request, settings.rate_limit_caller, scope="caller", subject=principal.id
+    )
+{%- endif %}
+
+
+# Who is calling (routes read it as CurrentPrincipal), counted against its rate,
+# for every router mounted with it.
+AUTHENTICATED = [Depends(limit_caller)]
 
 
 def include_api(app: FastAPI) -> None:

@@ -2,23 +2,28 @@
 {%- if cookiecutter.auth == "jwt" %}
 
 import math
-from functools import lru_cache
+import re
 {%- else %}
 
-from functools import lru_cache
+import re
 {%- endif %}
+from dataclasses import dataclass
+from functools import lru_cache
 from typing import Annotated, Literal
 {%- if cookiecutter.auth == "oidc" %}
 from urllib.parse import urlsplit
 {%- endif %}
 
+from pydantic import (
+    BeforeValidator,
+    Field,
 {%- if cookiecutter.auth == "jwt" %}
-
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
-{%- else %}
-
-from pydantic import Field, ValidationError, field_validator, model_validator
+    SecretStr,
 {%- endif %}
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 {%- if cookiecutter.auth == "jwt" %}
 
@@ -38,6 +43,39 @@ ASYMMETRIC_ALGORITHMS = frozenset(
 # Plain http is allowed for an issuer on the same machine only (tests, CI).
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
 {%- endif %}
+
+PERIODS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
+_RATE = re.compile(r"(\d+)\s*/\s*(second|minute|hour|day)")
+
+
+@dataclass(frozen=True, slots=True)
+class Rate:
+    """At most `limit` requests per `period` seconds."""
+
+    limit: int
+    period: int
+
+    def __str__(self) -> str:
+        unit = next(name for name, seconds in PERIODS.items() if seconds == self.period)
+        return f"{self.limit}/{unit}"
+
+
+def parse_rate(value: object) -> object:
+    """A rate setting's text: `10/minute` (per second, minute, hour or day) or `off`."""
+    if not isinstance(value, str):
+        return value
+    text = value.strip().lower()
+    if text == "off":
+        return None
+    match = _RATE.fullmatch(text)
+    if match is None or int(match[1]) < 1:
+        msg = f"must be a rate such as 10/minute, or off; got {value!r}"
+        raise ValueError(msg)
+    return Rate(limit=int(match[1]), period=PERIODS[match[2]])
+
+
+# A rate limit setting; None (`off`) leaves that limit to something in front.
+RateLimit = Annotated[Rate | None, NoDecode, BeforeValidator(parse_rate)]
 
 
 class Settings(BaseSettings):
@@ -95,6 +133,27 @@ class Settings(BaseSettings):
     cors_origins: Annotated[list[str], NoDecode] = []
     # Larger bodies are refused (413) before they are read into memory.
     max_request_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+{%- if cookiecutter.auth == "none" %}
+    # Requests per client address to the API (health and metrics are not
+    # counted). Behind a gateway, trust its X-Forwarded-For (FORWARDED_ALLOW_IPS)
+    # or every caller shares the gateway's address.
+{%- else %}
+    # Requests per caller (the authenticated principal) to the API; health and
+    # metrics are not counted.
+{%- endif %}
+    rate_limit_caller: RateLimit = Rate(limit=6000, period=60)
+{%- if cookiecutter.auth == "jwt" %}
+    # Login attempts per client address and, counted apart, per account; and
+    # registrations per client address.
+    rate_limit_login: RateLimit = Rate(limit=10, period=60)
+    rate_limit_register: RateLimit = Rate(limit=10, period=3600)
+{%- endif %}
+{%- if cookiecutter.use_redis %}
+    # Where rate limits are counted, once for every worker and pod. Required.
+    redis_url: str = Field(default="", validate_default=True)
+    # Prefix of this service's keys in a Redis shared with other services.
+    redis_namespace: str = Field(default="{{ cookiecutter.project_slug }}", min_length=1)
+{%- endif %}
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
@@ -119,6 +178,19 @@ class Settings(BaseSettings):
             msg = (
                 "DATABASE_URL must be a postgresql:// URL "
                 f"(postgresql://user:password@host:5432/name), got {scheme!r}"
+            )
+            raise ValueError(msg)
+        return value
+{%- endif %}
+{%- if cookiecutter.use_redis %}
+
+    @field_validator("redis_url")
+    @classmethod
+    def _require_redis(cls, value: str) -> str:
+        if not value.startswith(("redis://", "rediss://", "unix://")):
+            msg = (
+                "REDIS_URL must be a redis://host:6379/0 (or rediss://) URL: rate "
+                "limits are counted there"
             )
             raise ValueError(msg)
         return value

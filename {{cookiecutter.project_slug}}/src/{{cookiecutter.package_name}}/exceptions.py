@@ -80,6 +80,16 @@ class PreconditionFailedError(ProblemError):
 
 class UnprocessableError(ProblemError):
     status = HTTPStatus.UNPROCESSABLE_ENTITY
+
+
+class TooManyRequestsError(ProblemError):
+    status = HTTPStatus.TOO_MANY_REQUESTS
+    security_event = "rate_limit.exceeded"
+
+    def __init__(self, detail: str, *, retry_after: int, subject: object) -> None:
+        super().__init__(
+            detail, headers={"Retry-After": str(retry_after)}, subject=subject
+        )
 {%- if cookiecutter.auth == "oidc" %}
 
 

@@ -1,5 +1,5 @@
 """Application factory."""
-{%- set has_lifespan = cookiecutter.database == "postgresql" or cookiecutter.auth == "oidc" %}
+{%- set has_lifespan = cookiecutter.database == "postgresql" or cookiecutter.auth == "oidc" or cookiecutter.use_redis %}
 {%- if has_lifespan %}
 
 from collections.abc import AsyncIterator
@@ -18,6 +18,9 @@ from fastapi import FastAPI
 from fastapi import FastAPI
 {%- endif %}
 from fastapi.middleware.cors import CORSMiddleware
+{%- if cookiecutter.use_redis %}
+from redis.asyncio import Redis
+{%- endif %}
 
 from .api import include_api
 {%- if cookiecutter.auth == "oidc" %}
@@ -34,6 +37,11 @@ from .metrics import instrument_metrics
 {%- endif %}
 from .middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from .observability import configure_logging
+{%- if cookiecutter.use_redis %}
+from .ratelimit import RedisLimiter
+{%- else %}
+from .ratelimit import MemoryLimiter
+{%- endif %}
 {%- if cookiecutter.tracing %}
 from .tracing import instrument_tracing
 {%- endif %}
@@ -54,9 +62,19 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     http = httpx.AsyncClient(timeout=httpx.Timeout(5.0), follow_redirects=False)
     app.state.identity_provider = IdentityProvider(app.state.settings, http)
 {%- endif %}
+{%- if cookiecutter.use_redis %}
+    # Short timeouts: a slow Redis must not hold requests (limits then fail open).
+    redis = Redis.from_url(
+        app.state.settings.redis_url, socket_timeout=0.25, socket_connect_timeout=0.25
+    )
+    app.state.limiter = RedisLimiter(redis, app.state.settings.redis_namespace)
+{%- endif %}
     try:
         yield
     finally:
+{%- if cookiecutter.use_redis %}
+        await redis.aclose()
+{%- endif %}
 {%- if cookiecutter.auth == "oidc" %}
         await http.aclose()
 {%- endif %}
@@ -83,6 +101,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.settings = settings
+{%- if not cookiecutter.use_redis %}
+    app.state.limiter = MemoryLimiter()
+{%- endif %}
     register_exception_handlers(app)
     if settings.cors_origins:
         app.add_middleware(

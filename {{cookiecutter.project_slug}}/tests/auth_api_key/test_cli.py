@@ -12,7 +12,11 @@ from sqlalchemy.engine import URL
 from {{ cookiecutter.package_name }}.auth import cli, service
 from {{ cookiecutter.package_name }}.config import Settings
 
+{% if cookiecutter.use_redis -%}
+from tests.server import redis_url, server_env
+{%- else -%}
 from tests.server import server_env
+{%- endif %}
 
 
 def api_keys(
@@ -23,6 +27,9 @@ def api_keys(
         env=server_env(
             APP_ENV="production",
             DATABASE_URL=database_url.render_as_string(hide_password=False),
+{%- if cookiecutter.use_redis %}
+            REDIS_URL=redis_url(),
+{%- endif %}
         ),
         cwd=workdir,
         capture_output=True,

@@ -12,6 +12,9 @@ def make(**values: Any) -> Settings:
 {%- endif %}
     values.setdefault("oidc_issuer", "https://login.example.com/realms/bank")
     values.setdefault("oidc_audience", "payments")
+{%- if cookiecutter.use_redis %}
+    values.setdefault("redis_url", "redis://cache.internal:6379/0")
+{%- endif %}
     return Settings(_env_file=None, app_env="production", **values)
 
 

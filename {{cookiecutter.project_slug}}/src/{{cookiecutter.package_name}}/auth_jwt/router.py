@@ -1,12 +1,13 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Response, status
+from fastapi import APIRouter, Depends, Request, Response, status
 from fastapi.security import OAuth2PasswordRequestForm
 
 from ..database import SessionDep
 from ..dependencies import SettingsDep
 from ..exceptions import UnauthorizedError
 from ..observability import security_event
+from ..ratelimit import client_address, enforce
 from . import service
 from .dependencies import CurrentPrincipal
 from .schemas import (
@@ -14,6 +15,7 @@ from .schemas import (
     RefreshRequest,
     RegisterRequest,
     TokenResponse,
+    normalize_email,
 )
 
 router = APIRouter(prefix="/auth", tags=["auth"])
@@ -25,12 +27,20 @@ router = APIRouter(prefix="/auth", tags=["auth"])
     response_class=Response,
     responses={202: {"description": "Registered, unless the address had an account"}},
 )
-async def register(body: RegisterRequest, session: SessionDep) -> Response:
+async def register(
+    body: RegisterRequest, request: Request, session: SessionDep, settings: SettingsDep
+) -> Response:
     """Create an account; log in with it next.
 
     The answer is the same whether or not the address already had an account,
     so registration cannot be used to find out who has one.
     """
+    await enforce(
+        request,
+        settings.rate_limit_register,
+        scope="register.client",
+        subject=client_address(request),
+    )
     await service.register(session=session, email=body.email, password=body.password)
     return Response(status_code=status.HTTP_202_ACCEPTED)
 
@@ -38,10 +48,17 @@ async def register(body: RegisterRequest, session: SessionDep) -> Response:
 @router.post("/token")
 async def login(
     form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    request: Request,
     session: SessionDep,
     settings: SettingsDep,
 ) -> TokenResponse:
     """Exchange an e-mail (sent as `username`) and a password for a token pair."""
+    # Guessing is slowed per address and per account: many addresses trying one
+    # account, and one address trying many accounts, are both stopped.
+    rate = settings.rate_limit_login
+    address, account = client_address(request), normalize_email(form.username)
+    await enforce(request, rate, scope="login.client", subject=address)
+    await enforce(request, rate, scope="login.account", subject=account)
     user = await service.authenticate(
         session=session, email=form.username, password=form.password
     )
