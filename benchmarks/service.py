@@ -266,6 +266,8 @@ def main() -> None:
             "SECRET_KEY": SECRET_KEY,
             # One account drives the whole load: the limiter runs, never refuses.
             "RATE_LIMIT_CALLER": "1000000/second",
+            # The targets' schemas are cut from the service's own.
+            "EXPOSE_OPENAPI": "true",
             "WORKERS": str(workers),
             "HOST": "127.0.0.1",
         }

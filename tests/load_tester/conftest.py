@@ -86,6 +86,8 @@ def service(project: Path) -> Iterator[str]:
         # the generated CI's load smoke test.
         "RATE_LIMIT_LOGIN": "1000/minute",
         "RATE_LIMIT_REGISTER": "1000/minute",
+        # The tester's default: the schema from the service (off in production).
+        "EXPOSE_OPENAPI": "true",
         "HOST": "127.0.0.1",
         "PORT": str(port),
         "LOG_LEVEL": "WARNING",

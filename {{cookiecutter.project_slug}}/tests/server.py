@@ -26,8 +26,12 @@ def free_port() -> int:
 
 
 def server_env(**settings: str) -> dict[str, str]:
-    """Only these settings: nothing from the developer's shell."""
-    inherited = {key: os.environ[key] for key in ("PATH", "HOME") if key in os.environ}
+    """Only these settings: nothing from the developer's shell (but coverage's own)."""
+    inherited = {
+        key: value
+        for key, value in os.environ.items()
+        if key in ("PATH", "HOME") or key.startswith("COVERAGE_")
+    }
     return inherited | settings
 {%- if cookiecutter.use_redis %}
 
@@ -60,25 +64,25 @@ def running_server(workdir: Path, **settings: str) -> Iterator[str]:
     It starts in `workdir`, outside the project, so no `.env` is read.
     """
     port = free_port()
-    env = server_env(
-        APP_ENV="production",
+    defaults = {
+        "APP_ENV": "production",
 {%- if cookiecutter.use_redis %}
-        REDIS_URL=redis_url(),
+        "REDIS_URL": redis_url(),
 {%- endif %}
 {%- if cookiecutter.auth == "jwt" %}
-        SECRET_KEY="test-server-secret-of-enough-length",
+        "SECRET_KEY": "test-server-secret-of-enough-length",
 {%- elif cookiecutter.auth == "oidc" %}
-        # Never contacted: these tests send no tokens.
-        OIDC_ISSUER="https://issuer.invalid",
-        OIDC_AUDIENCE="{{ cookiecutter.project_slug }}",
+        # Never contacted unless a test names its own issuer.
+        "OIDC_ISSUER": "https://issuer.invalid",
+        "OIDC_AUDIENCE": "{{ cookiecutter.project_slug }}",
 {%- endif %}
 {%- if cookiecutter.database == "postgresql" %}
-        DATABASE_URL=database_url.render_as_string(hide_password=False),
+        "DATABASE_URL": database_url.render_as_string(hide_password=False),
 {%- endif %}
-        HOST="127.0.0.1",
-        PORT=str(port),
-        **settings,
-    )
+        "HOST": "127.0.0.1",
+        "PORT": str(port),
+    }
+    env = server_env(**(defaults | settings))
     process = subprocess.Popen(
         [sys.executable, "-m", "{{ cookiecutter.package_name }}"],
         env=env,

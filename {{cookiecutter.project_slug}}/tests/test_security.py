@@ -5,15 +5,18 @@
 {%- endif %}
 {%- if cookiecutter.auth == "jwt" %}
 
+import asyncio
 import re
 import secrets
 import uuid
 from collections.abc import AsyncIterator
 {%- elif cookiecutter.auth == "none" %}
 
+import asyncio
 from collections.abc import AsyncIterator
 {%- else %}
 
+import asyncio
 import re
 import uuid
 from collections.abc import AsyncIterator
@@ -120,6 +123,31 @@ async def test_production_responses_ask_for_https_only(settings: Settings) -> No
         response = await client.get("/health/live")
 
     assert response.headers["strict-transport-security"].startswith("max-age=")
+
+
+@pytest.mark.parametrize(("expose", "status"), [(False, 404), (True, 200)])
+async def test_production_serves_its_schema_only_when_told(
+    settings: Settings, expose: bool, status: int
+) -> None:
+{%- if cookiecutter.auth == "jwt" %}
+    production = settings.model_copy(
+        update={
+            "app_env": "production",
+            "secret_key": SecretStr(secrets.token_urlsafe(48)),
+            "expose_openapi": expose,
+        }
+    )
+{%- else %}
+    production = settings.model_copy(
+        update={"app_env": "production", "expose_openapi": expose}
+    )
+{%- endif %}
+    transport = ASGITransport(app=create_app(production))
+    async with AsyncClient(transport=transport, base_url="https://test") as client:
+        schema = await client.get("/openapi.json")
+        docs = await client.get("/docs")
+
+    assert (schema.status_code, docs.status_code) == (status, status)
 {%- if cookiecutter.database == "postgresql" %}
 
 
@@ -240,6 +268,23 @@ async def test_a_streamed_oversized_body_is_cut_off(
     )
 
     assert response.status_code == 413
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+async def test_a_body_that_trickles_in_is_timed_out(settings: Settings) -> None:
+    impatient = settings.model_copy(update={"request_body_timeout_seconds": 0.2})
+
+    async def trickle() -> AsyncIterator[bytes]:
+        yield b'{"text": '
+        await asyncio.sleep(5)
+        yield b'"late"}'
+
+    async with serving(with_test_routes(impatient)) as client:
+        response = await client.post(
+            "/notes", content=trickle(), headers={"content-type": "application/json"}
+        )
+
+    assert response.status_code == 408
     assert response.headers["content-type"] == "application/problem+json"
 
 

@@ -1,18 +1,14 @@
 {%- set has_purge = cookiecutter.auth == "jwt" or cookiecutter.example_resource -%}
-{%- set has_commands = has_purge or cookiecutter.auth == "api_key" -%}
-{% if has_commands -%}
 """Entry point: `python -m {{ cookiecutter.package_name }}` serves (add `--reload` in
 development); subcommands:
 {%- if cookiecutter.auth == "api_key" %}
 - `api-keys create|list|revoke` manages API keys;
 {%- endif %}
+- `openapi` writes the OpenAPI document{% if has_purge %};{% else %}.{% endif %}
 {%- if has_purge %}
 - `purge` deletes what has outlived its use (run it on a schedule).
 {%- endif %}
 """
-{%- else -%}
-"""Server entry point: `python -m {{ cookiecutter.package_name }}` (add `--reload` in development)."""
-{%- endif %}
 
 import argparse
 import sys
@@ -20,7 +16,6 @@ from pathlib import Path
 
 import uvicorn
 from pydantic import ValidationError
-{%- if has_commands %}
 {%- if cookiecutter.auth == "api_key" %}
 
 from .auth import cli as api_keys
@@ -33,27 +28,21 @@ from .config import explain, get_settings
 from .metrics import prepare_multiprocess_metrics
 {%- endif %}
 from .observability import configure_logging
+from .openapi import main as openapi
 {%- if has_purge %}
 from .purge import main as purge
 {%- endif %}
-{%- else %}
-
-from .config import explain, get_settings
-{%- if cookiecutter.metrics %}
-from .metrics import prepare_multiprocess_metrics
-{%- endif %}
-from .observability import configure_logging
-{%- endif %}
+from .server import BoundedHttpToolsProtocol
 
 
 def main(argv: list[str] | None = None) -> None:
-{%- if has_commands %}
     argv = sys.argv[1:] if argv is None else argv
-{%- endif %}
 {%- if cookiecutter.auth == "api_key" %}
     if argv[:1] == ["api-keys"]:
         sys.exit(api_keys.main(argv[1:]))
 {%- endif %}
+    if argv[:1] == ["openapi"]:
+        sys.exit(openapi(argv[1:]))
 {%- if has_purge %}
     if argv[:1] == ["purge"]:
         sys.exit(purge(argv[1:]))
@@ -89,6 +78,8 @@ def main(argv: list[str] | None = None) -> None:
         access_log=False,
         proxy_headers=True,
         server_header=False,
+        # httptools, with a size limit and a deadline on each request's head.
+        http=BoundedHttpToolsProtocol,
     )
 
 

@@ -130,9 +130,18 @@ class Settings(BaseSettings):
     oidc_jwks_cache_seconds: int = Field(default=3600, ge=60)
     oidc_jwks_min_refresh_seconds: int = Field(default=60, ge=0)
 {%- endif %}
+    # Production serves neither /openapi.json nor /docs unless this is true (for
+    # an API whose consumers fetch its schema); elsewhere both are always served.
+    expose_openapi: bool = False
     cors_origins: Annotated[list[str], NoDecode] = []
-    # Larger bodies are refused (413) before they are read into memory.
+    # Larger bodies are refused (413) before they are read into memory, and a
+    # body still arriving after the timeout is refused (408).
     max_request_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    request_body_timeout_seconds: float = Field(default=30, gt=0)
+    # A request line and headers larger than this are refused (431), and so
+    # (408) are ones not complete within the timeout (server.py).
+    max_request_header_bytes: int = Field(default=32 * 1024, ge=1024)
+    request_head_timeout_seconds: float = Field(default=10, gt=0)
 {%- if cookiecutter.auth == "none" %}
     # Requests per client address to the API (health and metrics are not
     # counted). Behind a gateway, trust its X-Forwarded-For (FORWARDED_ALLOW_IPS)

@@ -35,7 +35,7 @@ from .health.router import router as health_router
 {%- if cookiecutter.metrics %}
 from .metrics import instrument_metrics
 {%- endif %}
-from .middleware import BodySizeLimitMiddleware, RequestContextMiddleware
+from .middleware import BodyLimitsMiddleware, RequestContextMiddleware
 from .observability import configure_logging
 {%- if cookiecutter.use_redis %}
 from .ratelimit import RedisLimiter
@@ -89,6 +89,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     configure_logging(settings.log_level)
     is_production = settings.app_env == "production"
+    show_schema = settings.expose_openapi or not is_production
     app = FastAPI(
         title={{ cookiecutter.project_name|py_str }},
         description={{ cookiecutter.description|py_str }},
@@ -96,8 +97,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 {%- if has_lifespan %}
         lifespan=lifespan,
 {%- endif %}
-        # The schema stays available to clients and the load tester; the UIs do not.
-        docs_url=None if is_production else "/docs",
+        # Production does not describe its attack surface unless told to.
+        openapi_url="/openapi.json" if show_schema else None,
+        docs_url="/docs" if show_schema else None,
         redoc_url=None,
     )
     app.state.settings = settings
@@ -114,7 +116,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             expose_headers=["ETag", "Location", "X-Request-ID"],
         )
     app.add_middleware(
-        BodySizeLimitMiddleware, max_bytes=settings.max_request_body_bytes
+        BodyLimitsMiddleware,
+        max_bytes=settings.max_request_body_bytes,
+        timeout=settings.request_body_timeout_seconds,
     )
     app.add_middleware(RequestContextMiddleware, hsts=is_production)
 {%- if cookiecutter.metrics %}

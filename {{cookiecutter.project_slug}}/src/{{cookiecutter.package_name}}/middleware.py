@@ -1,5 +1,6 @@
 """Request context: an id per request, security headers, the access log, a last-resort 500."""
 
+import asyncio
 import logging
 import re
 import time
@@ -87,16 +88,19 @@ class RequestContextMiddleware:
             request_id_var.reset(token)
 
 
-class BodySizeLimitMiddleware:
-    """Refuse a request body larger than `max_bytes` with a 413, before it is buffered.
+class BodyLimitsMiddleware:
+    """Refuse a request body larger than `max_bytes` (413), before it is buffered,
+    or still arriving `timeout` seconds after the route began to read it (408).
 
     A declared Content-Length is refused before a byte is read; a body sent in
-    chunks is cut off as soon as it passes the limit.
+    chunks is cut off as soon as it passes the limit; a client that trickles its
+    body cannot hold a connection and a worker's memory for longer than the timeout.
     """
 
-    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, *, max_bytes: int, timeout: float) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.timeout = timeout
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -109,17 +113,30 @@ class BodySizeLimitMiddleware:
             await response(scope, receive, send)
             return
         received = 0
+        deadline: float | None = None
+        complete = False
 
-        async def receive_within_limit() -> Message:
-            nonlocal received
-            message = await receive()
+        async def receive_within_limits() -> Message:
+            nonlocal received, deadline, complete
+            if complete:
+                # Only a disconnect can come now: wait for it as long as it takes.
+                return await receive()
+            loop = asyncio.get_running_loop()
+            deadline = deadline or loop.time() + self.timeout
+            try:
+                async with asyncio.timeout_at(deadline):
+                    message = await receive()
+            except TimeoutError:
+                # Raised where the route reads its body: rendered as a problem.
+                detail = f"The request body did not arrive within {self.timeout:g} s."
+                raise HTTPException(HTTPStatus.REQUEST_TIMEOUT, detail) from None
             received += len(message.get("body", b""))
             if received > self.max_bytes:
-                # Raised where the route reads its body: rendered as a problem.
                 raise HTTPException(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, self._detail())
+            complete = not message.get("more_body", False)
             return message
 
-        await self.app(scope, receive_within_limit, send)
+        await self.app(scope, receive_within_limits, send)
 
     def _detail(self) -> str:
         return f"The request body is larger than {self.max_bytes} bytes."

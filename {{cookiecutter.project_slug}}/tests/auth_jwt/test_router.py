@@ -16,6 +16,10 @@ from tests.conftest import PASSWORD, login, register
 from tests.security_log import security_events
 
 
+def bearer(tokens: dict[str, Any]) -> dict[str, str]:
+    return {"Authorization": f"Bearer {tokens['access_token']}"}
+
+
 async def users(app: FastAPI) -> list[str]:
     async with app.state.engine.connect() as connection:
         return list(await connection.scalars(text("SELECT email FROM users")))
@@ -75,6 +79,43 @@ async def test_register_makes_no_twin_of_a_taken_email(
 
     assert response.status_code == 202
     assert await users(app) == [taken]
+
+
+@pytest.mark.parametrize(
+    "password",
+    [
+        "password1234",
+        "aaaaaaaaaaaa",
+        "qwertyuiopasdfgh",
+        "ada@example.com1",
+        "iloveyou2024",
+    ],
+    ids=["common", "repeated", "keyboard-walk", "the-address", "common-and-a-year"],
+)
+async def test_register_refuses_a_guessable_password(
+    client: AsyncClient, app: FastAPI, password: str
+) -> None:
+    response = await client.post(
+        "/api/v1/auth/register", json={"email": "ada@example.com", "password": password}
+    )
+
+    assert response.status_code == 422
+    assert response.json()["detail"].startswith("This password is too easy to guess.")
+    assert await users(app) == []
+
+
+async def test_a_password_change_refuses_a_guessable_password(
+    client: AsyncClient, tokens: dict[str, Any]
+) -> None:
+    refused = await client.post(
+        "/api/v1/auth/password",
+        json={"current_password": PASSWORD, "new_password": "password1234"},
+        headers=bearer(tokens),
+    )
+    me = await client.get("/api/v1/users/me", headers=bearer(tokens))
+
+    assert refused.status_code == 422
+    assert me.status_code == 200
 
 
 async def test_register_refuses_a_look_alike_letter(client: AsyncClient) -> None:
@@ -262,10 +303,6 @@ async def test_refresh_refuses_an_unknown_token(client: AsyncClient) -> None:
     assert response.status_code == 401
 
 
-def bearer(tokens: dict[str, Any]) -> dict[str, str]:
-    return {"Authorization": f"Bearer {tokens['access_token']}"}
-
-
 async def test_logout_ends_the_login_at_once(
     client: AsyncClient, tokens: dict[str, Any]
 ) -> None:
@@ -362,7 +399,10 @@ async def test_a_password_change_needs_the_current_password(
     with security_events() as events:
         refused = await client.post(
             "/api/v1/auth/password",
-            json={"current_password": "not my password", "new_password": "x" * 20},
+            json={
+                "current_password": "not my password",
+                "new_password": "a brand new passphrase",
+            },
             headers=bearer(tokens),
         )
     me = await client.get("/api/v1/users/me", headers=bearer(tokens))

@@ -12,6 +12,7 @@ import anyio
 import jwt
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
+from zxcvbn import zxcvbn
 
 from ..config import Settings
 
@@ -46,6 +47,33 @@ async def verify_password(password: str, hashed: str | None) -> tuple[bool, str 
         _DUMMY_HASH if hashed is None else hashed,
         limiter=_HASHING,
     )
+
+
+# zxcvbn's guessability score, 0 to 4: 3 and up resists an offline attack on
+# a slow hash. It knows tens of thousands of common and breached passwords,
+# names and words, keyboard walks, repeats, sequences and dates, offline.
+MIN_PASSWORD_SCORE = 3
+# zxcvbn's own ceiling on the length it judges; the start of a longer password
+# is judged (a strong start makes a strong password).
+_JUDGED_LENGTH = 72
+
+
+async def password_weakness(password: str, *, email: str) -> str | None:
+    """Why this new password is too easy to guess, or None if it is not.
+
+    A few milliseconds of CPU, so off the event loop.
+    """
+    judge = functools.partial(
+        zxcvbn,
+        password[:_JUDGED_LENGTH],
+        user_inputs=[email, email.partition("@")[0]],
+    )
+    verdict = await anyio.to_thread.run_sync(judge)
+    if verdict["score"] >= MIN_PASSWORD_SCORE:
+        return None
+    feedback = verdict["feedback"]
+    advice = feedback["warning"] or " ".join(feedback["suggestions"])
+    return f"This password is too easy to guess. {advice}".strip()
 
 
 @dataclass(frozen=True, slots=True)

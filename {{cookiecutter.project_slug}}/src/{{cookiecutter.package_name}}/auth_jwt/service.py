@@ -31,6 +31,10 @@ class AccountDisabledError(LoginRevokedError):
     security_event = "refresh.account_disabled"
 
 
+class WeakPasswordError(UnprocessableError):
+    """A new password that is common, a pattern, or made of the address."""
+
+
 class WrongPasswordError(UnprocessableError):
     """A password change whose current password is wrong."""
 
@@ -43,6 +47,8 @@ async def register(*, session: AsyncSession, email: str, password: str) -> None:
     The caller is told the same either way, after the same work (the password is
     hashed in both cases): registration must not reveal who has an account.
     """
+    if weakness := await security.password_weakness(password, email=email):
+        raise WeakPasswordError(weakness)
     password_hash = await security.hash_password(password)
     user_id = await users_service.create_unless_taken(
         session=session, email=email, password_hash=password_hash
@@ -189,12 +195,16 @@ async def change_password(
     new_password: str,
 ) -> None:
     """Replace the password after checking the current one; every login ends."""
-    hashed = await session.scalar(select(User.password_hash).where(User.id == user_id))
+    user = await session.get(User, user_id)
     await session.close()
-    valid, _ = await security.verify_password(current_password, hashed)
-    if hashed is None or not valid:
+    valid, _ = await security.verify_password(
+        current_password, user.password_hash if user else None
+    )
+    if user is None or not valid:
         msg = "The current password is not correct."
         raise WrongPasswordError(msg, subject=user_id)
+    if weakness := await security.password_weakness(new_password, email=user.email):
+        raise WeakPasswordError(weakness)
     new_hash = await security.hash_password(new_password)
     await users_service.set_password_hash(
         session=session, user_id=user_id, password_hash=new_hash
