@@ -233,6 +233,28 @@ async def test_login_attempts_are_limited_per_address(settings: Settings) -> Non
     assert statuses == [401] * PER_MINUTE + [429]
 
 
+async def test_password_changes_are_limited_like_logins(
+    settings: Settings, caller_headers: CallerHeaders
+) -> None:
+    """A stolen access token must not become a way to guess the password."""
+    app = limited(settings, rate_limit_login=Rate(limit=PER_MINUTE, period=60))
+    headers = await caller_headers("ada")
+    guess = {
+        "current_password": "a wrong guess",
+        "new_password": "a brand new passphrase",
+    }
+
+    async with serving(app) as client:
+        statuses = [
+            (
+                await client.post("/api/v1/auth/password", json=guess, headers=headers)
+            ).status_code
+            for _ in range(PER_MINUTE + 1)
+        ]
+
+    assert statuses == [422] * PER_MINUTE + [429]
+
+
 @pytest.mark.usefixtures("client")  # empties the tables afterwards
 async def test_registrations_are_limited_per_address(settings: Settings) -> None:
     app = limited(settings, rate_limit_register=Rate(limit=2, period=3600))

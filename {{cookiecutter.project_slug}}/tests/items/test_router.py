@@ -227,6 +227,20 @@ async def test_update_with_a_stale_etag_is_refused(
     assert (await client.get(url, headers=auth_headers)).json()["name"] == "renamed"
 
 
+async def test_delete_with_a_stale_etag_is_refused(
+    client: AsyncClient, auth_headers: dict[str, str]
+) -> None:
+    item = await create_item(client, auth_headers)
+    url = f"{ITEMS}/{item['id']}"
+    await client.patch(url, json={"name": "renamed"}, headers=auth_headers)
+
+    stale = await client.delete(url, headers=auth_headers | {"If-Match": '"1"'})
+    current = await client.delete(url, headers=auth_headers | {"If-Match": '"2"'})
+
+    assert stale.status_code == 412
+    assert current.status_code == 204
+
+
 async def test_update_refuses_a_malformed_etag(
     client: AsyncClient, auth_headers: dict[str, str]
 ) -> None:

@@ -102,9 +102,17 @@ async def logout_everywhere(principal: CurrentPrincipal, session: SessionDep) ->
 
 @router.post("/password", status_code=status.HTTP_204_NO_CONTENT)
 async def change_password(
-    body: ChangePasswordRequest, principal: CurrentPrincipal, session: SessionDep
+    body: ChangePasswordRequest,
+    principal: CurrentPrincipal,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
 ) -> None:
     """Change the password; every login of the account ends (log in again)."""
+    # A stolen access token must not become a way to guess the password.
+    await enforce(
+        request, settings.rate_limit_login, scope="password", subject=principal.id
+    )
     await service.change_password(
         session=session,
         user_id=principal.id,

@@ -128,6 +128,10 @@ async def update_item(
 
 
 @router.delete("/{item_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_item(item: ItemForUpdateDep, session: SessionDep) -> None:
-    """Delete one of your items."""
-    await service.delete(session=session, item=item)
+async def delete_item(
+    item: ItemForUpdateDep, session: SessionDep, if_match: IfMatch = None
+) -> None:
+    """Delete one of your items; send `If-Match` to delete only what you last read."""
+    await service.delete(
+        session=session, item=item, expected_version=parse_if_match(if_match)
+    )

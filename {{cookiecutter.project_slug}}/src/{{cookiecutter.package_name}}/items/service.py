@@ -62,7 +62,12 @@ async def update(
     return item
 
 
-async def delete(*, session: AsyncSession, item: Item) -> None:
-    """Delete an item."""
+async def delete(
+    *, session: AsyncSession, item: Item, expected_version: int | None
+) -> None:
+    """Delete an item, refusing if it changed since `expected_version`."""
+    if expected_version is not None and expected_version != item.version:
+        msg = f"Item {item.id} is at version {item.version}, not {expected_version}."
+        raise PreconditionFailedError(msg)
     await session.delete(item)
     await session.flush()
