@@ -11,6 +11,7 @@ Both read DATABASE_URL and SECRET_KEY from the environment, like the service.
 import base64
 import json
 import os
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -29,6 +30,14 @@ PAGE_QUERY = """
     WHERE owner_id = $1
     ORDER BY created_at DESC, id DESC
     LIMIT $2
+"""
+# The service checks on every request that the token's login is still live.
+LIVE_SESSION_QUERY = """
+    SELECT 1
+    FROM login_sessions JOIN users ON users.id = login_sessions.user_id
+    WHERE login_sessions.id = $1 AND login_sessions.user_id = $2
+      AND login_sessions.revoked_at IS NULL AND login_sessions.expires_at > now()
+      AND users.is_active
 """
 
 ceiling = FastAPI(docs_url=None, redoc_url=None)
@@ -64,16 +73,23 @@ def _iso(value: Any) -> str:
 async def list_items(request: Request) -> Response:
     _, _, token = request.headers.get("authorization", "").partition(" ")
     try:
+        # Audience and issuer are the service's defaults; an older service
+        # (--service-from) issues tokens without them, or a login to check.
         claims = jwt.decode(
             token,
             os.environ["SECRET_KEY"],
             algorithms=["HS256"],
-            options={"require": ["exp", "iat", "sub"]},
+            options={"require": ["exp", "iat", "sub"], "verify_aud": False},
         )
     except jwt.InvalidTokenError:
         return JSONResponse({"detail": "unauthorized"}, status_code=401)
+    pool = request.app.state.pool
+    if "sid" in claims and not await pool.fetchval(
+        LIVE_SESSION_QUERY, uuid.UUID(claims["sid"]), uuid.UUID(claims["sub"])
+    ):
+        return JSONResponse({"detail": "unauthorized"}, status_code=401)
     limit = min(int(request.query_params.get("limit", "20")), 100)
-    rows = await request.app.state.pool.fetch(PAGE_QUERY, claims["sub"], limit + 1)
+    rows = await pool.fetch(PAGE_QUERY, claims["sub"], limit + 1)
     page = rows[:limit]
     return JSONResponse(
         {
