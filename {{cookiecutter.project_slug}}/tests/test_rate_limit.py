@@ -39,7 +39,9 @@ from tests.security_log import security_events
 from tests.server import redis_url
 {%- endif %}
 
-PER_MINUTE = 3
+LIMIT = 3
+# Windows of a day: their boundary (UTC midnight) all but never falls inside a test.
+DAY = 86400
 
 
 def limited(settings: Settings, **changes: object) -> FastAPI:
@@ -79,21 +81,21 @@ async def test_redis_is_reachable() -> None:
 async def test_a_caller_over_its_rate_gets_429_with_retry_after(
     settings: Settings, caller_headers: CallerHeaders
 ) -> None:
-    app = limited(settings, rate_limit_caller=Rate(limit=PER_MINUTE, period=60))
+    app = limited(settings, rate_limit_caller=Rate(limit=LIMIT, period=DAY))
     headers = await caller_headers("ada")
 
     async with serving(app) as client:
         with security_events() as events:
             statuses = [
                 (await client.get("/guarded", headers=headers)).status_code
-                for _ in range(PER_MINUTE)
+                for _ in range(LIMIT)
             ]
             refused = await client.get("/guarded", headers=headers)
 
-    assert statuses == [200] * PER_MINUTE
+    assert statuses == [200] * LIMIT
     assert refused.status_code == 429
     assert refused.headers["content-type"] == "application/problem+json"
-    assert 1 <= int(refused.headers["retry-after"]) <= 60
+    assert 1 <= int(refused.headers["retry-after"]) <= DAY
     assert [event["event"] for event in events] == ["rate_limit.exceeded"]
 {%- if cookiecutter.auth != "none" %}
 
@@ -101,7 +103,7 @@ async def test_a_caller_over_its_rate_gets_429_with_retry_after(
 async def test_callers_are_counted_apart(
     settings: Settings, caller_headers: CallerHeaders
 ) -> None:
-    app = limited(settings, rate_limit_caller=Rate(limit=1, period=60))
+    app = limited(settings, rate_limit_caller=Rate(limit=1, period=DAY))
     ada, eve = await caller_headers("ada"), await caller_headers("eve")
 
     async with serving(app) as client:
@@ -114,7 +116,7 @@ async def test_callers_are_counted_apart(
 
 
 async def test_client_addresses_are_counted_apart(settings: Settings) -> None:
-    app = limited(settings, rate_limit_caller=Rate(limit=1, period=60))
+    app = limited(settings, rate_limit_caller=Rate(limit=1, period=DAY))
 
     async with serving(app) as client, client_at(app, "192.0.2.7") as elsewhere:
         await client.get("/guarded")
@@ -126,7 +128,7 @@ async def test_client_addresses_are_counted_apart(settings: Settings) -> None:
 
 
 async def test_health_is_never_limited(settings: Settings) -> None:
-    app = limited(settings, rate_limit_caller=Rate(limit=1, period=60))
+    app = limited(settings, rate_limit_caller=Rate(limit=1, period=DAY))
 
     async with serving(app) as client:
         statuses = [(await client.get("/health/live")).status_code for _ in range(5)]
@@ -140,7 +142,7 @@ async def test_every_process_shares_one_count(
 ) -> None:
     """Two apps on one Redis namespace stand for two workers, or two pods."""
     shared = {
-        "rate_limit_caller": Rate(limit=PER_MINUTE, period=60),
+        "rate_limit_caller": Rate(limit=LIMIT, period=DAY),
         "redis_namespace": f"test-{uuid.uuid4().hex}",
     }
     first, second = limited(settings, **shared), limited(settings, **shared)
@@ -152,7 +154,7 @@ async def test_every_process_shares_one_count(
             for client in (one, other, one, other)
         ]
 
-    assert statuses == [200] * PER_MINUTE + [429]
+    assert statuses == [200] * LIMIT + [429]
 
 
 async def test_an_unreachable_redis_lets_requests_through(
@@ -161,7 +163,7 @@ async def test_an_unreachable_redis_lets_requests_through(
     """Fail open: a Redis outage must not take the service down with it."""
     app = limited(
         settings.model_copy(update={"redis_url": "redis://127.0.0.1:1/0"}),
-        rate_limit_caller=Rate(limit=1, period=60),
+        rate_limit_caller=Rate(limit=1, period=DAY),
     )
     headers = await caller_headers("ada")
 
@@ -179,8 +181,8 @@ async def test_each_process_counts_for_itself(
     settings: Settings, caller_headers: CallerHeaders
 ) -> None:
     """Without Redis a caller gets the rate on every worker and pod (the README says so)."""
-    first = limited(settings, rate_limit_caller=Rate(limit=1, period=60))
-    second = limited(settings, rate_limit_caller=Rate(limit=1, period=60))
+    first = limited(settings, rate_limit_caller=Rate(limit=1, period=DAY))
+    second = limited(settings, rate_limit_caller=Rate(limit=1, period=DAY))
     headers = await caller_headers("ada")
 
     async with serving(first) as one, serving(second) as other:
@@ -197,12 +199,12 @@ async def test_each_process_counts_for_itself(
 @pytest.mark.usefixtures("client")  # empties the tables afterwards
 async def test_login_attempts_are_limited_per_account(settings: Settings) -> None:
     """Guesses spread over many addresses still stop at the account's rate."""
-    app = limited(settings, rate_limit_login=Rate(limit=PER_MINUTE, period=60))
+    app = limited(settings, rate_limit_login=Rate(limit=LIMIT, period=DAY))
     form = {"username": "ada@example.com", "password": "wrong password!"}
 
     async with serving(app) as client:
         await register(client)
-        for attempt in range(PER_MINUTE):
+        for attempt in range(LIMIT):
             async with client_at(app, f"192.0.2.{attempt + 1}") as guesser:
                 await guesser.post("/api/v1/auth/token", data=form)
         async with client_at(app, "198.51.100.1") as owner:
@@ -217,7 +219,7 @@ async def test_login_attempts_are_limited_per_account(settings: Settings) -> Non
 @pytest.mark.usefixtures("client")  # empties the tables afterwards
 async def test_login_attempts_are_limited_per_address(settings: Settings) -> None:
     """One address trying many accounts stops at the address's rate."""
-    app = limited(settings, rate_limit_login=Rate(limit=PER_MINUTE, period=60))
+    app = limited(settings, rate_limit_login=Rate(limit=LIMIT, period=DAY))
 
     async with serving(app) as client:
         statuses = [
@@ -227,17 +229,17 @@ async def test_login_attempts_are_limited_per_address(settings: Settings) -> Non
                     data={"username": f"user{n}@example.com", "password": PASSWORD},
                 )
             ).status_code
-            for n in range(PER_MINUTE + 1)
+            for n in range(LIMIT + 1)
         ]
 
-    assert statuses == [401] * PER_MINUTE + [429]
+    assert statuses == [401] * LIMIT + [429]
 
 
 async def test_password_changes_are_limited_like_logins(
     settings: Settings, caller_headers: CallerHeaders
 ) -> None:
     """A stolen access token must not become a way to guess the password."""
-    app = limited(settings, rate_limit_login=Rate(limit=PER_MINUTE, period=60))
+    app = limited(settings, rate_limit_login=Rate(limit=LIMIT, period=DAY))
     headers = await caller_headers("ada")
     guess = {
         "current_password": "a wrong guess",
@@ -249,15 +251,15 @@ async def test_password_changes_are_limited_like_logins(
             (
                 await client.post("/api/v1/auth/password", json=guess, headers=headers)
             ).status_code
-            for _ in range(PER_MINUTE + 1)
+            for _ in range(LIMIT + 1)
         ]
 
-    assert statuses == [422] * PER_MINUTE + [429]
+    assert statuses == [422] * LIMIT + [429]
 
 
 @pytest.mark.usefixtures("client")  # empties the tables afterwards
 async def test_registrations_are_limited_per_address(settings: Settings) -> None:
-    app = limited(settings, rate_limit_register=Rate(limit=2, period=3600))
+    app = limited(settings, rate_limit_register=Rate(limit=2, period=DAY))
 
     async with serving(app) as client:
         statuses = [
