@@ -19,7 +19,14 @@ YAML_TOP_LEVEL_KEY = re.compile(r"^[a-z.][\w.-]*:")
 # Kubernetes manifests put `spec:` right under `metadata:`.
 SPACED_YAML = {".gitlab-ci.yml", "compose.yaml"}
 # What installing and running the project adds (other tests share the bake).
-NOT_BAKED = {".venv", "__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache"}
+NOT_BAKED = {
+    ".venv",
+    "__pycache__",
+    ".hypothesis",
+    ".mypy_cache",
+    ".pytest_cache",
+    ".ruff_cache",
+}
 
 
 def files(project: Path) -> list[Path]:
