@@ -24,6 +24,7 @@ NOT_BAKED = {
     "__pycache__",
     ".hypothesis",
     ".mypy_cache",
+    ".postgres",
     ".pytest_cache",
     ".ruff_cache",
 }
