@@ -26,6 +26,7 @@ from tests.matrix import (
     answer,
     combination_id,
     combinations,
+    compiled_once,
     distinct_files,
     matrix_options,
     shard,
@@ -60,21 +61,22 @@ def matrix(tmp_path_factory: pytest.TempPathFactory) -> Callable[[int], Bakes]:
             config.write_text(
                 f"replay_dir: {root / 'replay'}\ncookiecutters_dir: {root / 'templates'}\n"
             )
-            baked[index] = {
-                combination_id(answers): (
-                    answers,
-                    Path(
-                        cookiecutter(
-                            str(TEMPLATE),
-                            no_input=True,
-                            extra_context=answers,
-                            output_dir=str(root / "bakes" / str(number)),
-                            config_file=str(config),
-                        )
-                    ),
-                )
-                for number, answers in enumerate(shard(index))
-            }
+            with compiled_once():
+                baked[index] = {
+                    combination_id(answers): (
+                        answers,
+                        Path(
+                            cookiecutter(
+                                str(TEMPLATE),
+                                no_input=True,
+                                extra_context=answers,
+                                output_dir=str(root / "bakes" / str(number)),
+                                config_file=str(config),
+                            )
+                        ),
+                    )
+                    for number, answers in enumerate(shard(index))
+                }
         return baked[index]
 
     return _matrix
