@@ -57,13 +57,19 @@ UNNEEDED: dict[tuple[str, object], tuple[str, ...]] = {
         "tests/test_migrations.py",
         "tests/test_models.py",
         "deploy/k8s/base/migration-job.yaml",
-    ),
-    ("example_resource", False): (
-        "src/{package}/items",
+        # What every resource shares, for items and `make resource` alike.
         "src/{package}/idempotency.py",
         "src/{package}/pagination.py",
-        "tests/items",
+        "src/{package}/preconditions.py",
+        "src/{package}/resources.py",
+        "scripts/scaffold.py",
+        "tests/test_scaffold.py",
+        # Purged: expired logins with jwt, old idempotency records.
+        "src/{package}/purge.py",
+        "tests/test_purge.py",
+        "deploy/k8s/base/purge-cronjob.yaml",
     ),
+    ("example_resource", False): ("src/{package}/items", "tests/items"),
     ("metrics", False): ("src/{package}/metrics.py", "tests/test_metrics.py"),
     ("tracing", False): ("src/{package}/tracing.py", "tests/test_tracing.py"),
     ("ci", "github"): (".gitlab-ci.yml",),
@@ -78,19 +84,6 @@ UNNEEDED: dict[tuple[str, object], tuple[str, ...]] = {
         ".github/workflows/image.yml",
     ),
 }
-
-# What only some combinations need: the purge command and its schedule exist
-# where something expires (refresh tokens with jwt, idempotency records with items).
-PURGE = (
-    "src/{package}/purge.py",
-    "tests/test_purge.py",
-    "deploy/k8s/base/purge-cronjob.yaml",
-)
-
-
-def has_something_to_purge(answers: dict[str, object]) -> bool:
-    return answers.get("auth") == "jwt" or answers.get("example_resource") is True
-
 
 # What each answer renames, after the removals: (from, to) in the project.
 Moves = tuple[tuple[str, str], ...]
@@ -114,8 +107,6 @@ def unneeded_paths(answers: dict[str, object]) -> list[str]:
         if answers.get(option) == value
         for path in paths
     ]
-    if not has_something_to_purge(answers):
-        unneeded += PURGE
     return [path.format(package=answers["package_name"]) for path in unneeded]
 
 

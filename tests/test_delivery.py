@@ -3,6 +3,7 @@
 Every check is offline: validators use their bundled schemas and rules.
 """
 
+import math
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -176,3 +177,38 @@ def test_yaml_passes_yamllint(bake: Callable[[str], Path], answer_set: str) -> N
     project = bake(answer_set)
 
     run(["yamllint", "--strict", "."], cwd=project)
+
+
+# PostgreSQL's defaults: max_connections, less superuser_reserved_connections.
+SERVER_CONNECTIONS = 100 - 3
+
+
+@pytest.mark.parametrize("overlay", ["staging", "production"])
+def test_the_deployment_stays_inside_the_connection_budget(
+    bake: Callable[[str], Path], overlay: str
+) -> None:
+    """Every pod at the HPA's maximum, plus the rollout's surge, plus the jobs."""
+    project = bake("defaults")
+    rendered = run(
+        [
+            "kubectl",
+            "kustomize",
+            str(project / "deploy" / "k8s" / "overlays" / overlay),
+        ],
+        cwd=project,
+    ).stdout
+    manifests = {doc["kind"]: doc for doc in yaml.safe_load_all(rendered) if doc}
+    settings = manifests["ConfigMap"]["data"]
+    max_pods = manifests["HorizontalPodAutoscaler"]["spec"]["maxReplicas"]
+    surge = manifests["Deployment"]["spec"]["strategy"]["rollingUpdate"]["maxSurge"]
+    surge_pods = math.ceil(max_pods * int(surge.rstrip("%")) / 100)
+    per_process = int(settings["DB_POOL_SIZE"]) + int(settings["DB_MAX_OVERFLOW"])
+    # The migration Job and the purge CronJob (Forbid: one at a time) hold one each.
+    jobs = sum(kind in manifests for kind in ("Job", "CronJob"))
+
+    budget = (max_pods + surge_pods) * int(settings["WORKERS"]) * per_process + jobs
+
+    assert budget <= SERVER_CONNECTIONS, (overlay, budget)
+    if overlay == "production":  # the base's numbers, as the configmap adds them up
+        comment = " ".join((project / K8S / "configmap.yaml").read_text().split())
+        assert f"{budget} in all" in comment

@@ -21,7 +21,13 @@ from sqlalchemy.engine import URL, Connection
 {%- if cookiecutter.auth == "api_key" %}
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 
+from {{ cookiecutter.package_name }} import permissions
 from {{ cookiecutter.package_name }}.auth import service as api_keys
+from {{ cookiecutter.package_name }}.config import Settings
+{%- elif cookiecutter.auth == "oidc" %}
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from {{ cookiecutter.package_name }} import permissions
 from {{ cookiecutter.package_name }}.config import Settings
 {%- else %}
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -243,7 +249,7 @@ def caller_headers(client: AsyncClient) -> CallerHeaders:
 
 @pytest.fixture
 def caller_headers(app: FastAPI) -> CallerHeaders:
-    """Callers are key owners: each gets a key with every items permission."""
+    """Callers are key owners: each gets a key with every permission routes require."""
 
     async def headers(name: str) -> dict[str, str]:
         async with AsyncSession(app.state.engine) as session, session.begin():
@@ -251,7 +257,7 @@ def caller_headers(app: FastAPI) -> CallerHeaders:
                 session=session,
                 name=f"{name}'s key",
                 owner=name,
-                scopes=["items:read", "items:write"],
+                scopes=sorted(permissions.DECLARED),
             )
         return {"X-API-Key": key}
 
@@ -268,10 +274,10 @@ def issuer() -> Iterator[Issuer]:
 
 @pytest.fixture
 def caller_headers(issuer: Issuer) -> CallerHeaders:
-    """Callers are token subjects, allowed every items permission."""
+    """Callers are token subjects, allowed every permission routes require."""
 
     async def headers(name: str) -> dict[str, str]:
-        token = issuer.token(name, scope="items:read items:write")
+        token = issuer.token(name, scope=" ".join(sorted(permissions.DECLARED)))
         return {"Authorization": f"Bearer {token}"}
 
     return headers

@@ -1,7 +1,9 @@
 import uuid
+from typing import Annotated
 
+import asyncpg
 import pytest
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from sqlalchemy import (
     Boolean,
     Column,
@@ -11,13 +13,21 @@ from sqlalchemy import (
     Uuid,
     any_,
     bindparam,
+    func,
     literal,
-    make_url,
     select,
 )
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from {{ cookiecutter.package_name }}.config import Settings
-from {{ cookiecutter.package_name }}.database import ReadQuery, create_read_pool
+from {{ cookiecutter.package_name }}.database import (
+    ReadOnlyDep,
+    ReadQuery,
+    SessionDep,
+    check_routes,
+    connect_options,
+    create_engine,
+)
 
 # Statements are compiled, and checked, without the table existing.
 accounts = Table(
@@ -59,8 +69,8 @@ async def test_read_query_returns_rows_as_dicts(app: FastAPI) -> None:
         ).where(bindparam("flag", type_=Boolean))
     )
 
-    rows = await query.fetch(app.state.read_pool, word="hello", flag=True)
-    none = await query.fetch_one(app.state.read_pool, word="hello", flag=False)
+    rows = await query.fetch(app.state.engine, word="hello", flag=True)
+    none = await query.fetch_one(app.state.engine, word="hello", flag=False)
 
     assert rows == [{"number": 1, "word": "hello"}]
     assert none is None
@@ -79,18 +89,77 @@ async def test_read_query_refuses_wrong_parameter_names(
     )
 
     with pytest.raises(TypeError, match=r"Expected parameters \['user_id'\]"):
-        await query.fetch(app.state.read_pool, **params)
+        await query.fetch(app.state.engine, **params)
 
 
-async def test_read_pool_reads_database_url_like_the_engine(settings: Settings) -> None:
-    # `?ssl=` is SQLAlchemy's spelling: given to asyncpg as a DSN, it would reach
-    # the server as a setting and fail.
-    url = make_url(settings.database_url).update_query_dict({"ssl": "disable"})
-    with_ssl = settings.model_copy(
-        update={"database_url": url.render_as_string(hide_password=False)}
-    )
-    pool = await create_read_pool(with_ssl)
+TRANSACTION = ReadQuery(select(func.txid_current().label("id")))
+
+
+async def test_a_read_through_the_session_runs_in_its_transaction(app: FastAPI) -> None:
+    """Read first, write after (a balance, then a debit): one transaction."""
+    async with app.state.sessionmaker() as session:
+        read = await TRANSACTION.fetch_one(session)
+        written = await session.scalar(select(func.txid_current()))
+        outside = await TRANSACTION.fetch_one(app.state.engine)
+
+    assert read == {"id": written}
+    assert outside is not None
+    assert outside["id"] != written
+
+
+async def test_a_connection_the_server_closed_is_not_reused(settings: Settings) -> None:
+    backend = ReadQuery(select(func.pg_backend_pid().label("pid")))
+    engine = create_engine(settings.model_copy(update={"db_pool_size": 1}))
+    admin = await asyncpg.connect(**connect_options(settings.database_url))
     try:
-        assert await pool.fetchval("SELECT 1") == 1
+        first = await backend.fetch_one(engine)
+        assert first is not None
+        await admin.execute("SELECT pg_terminate_backend($1)", first["pid"])
+
+        with pytest.raises((asyncpg.PostgresError, asyncpg.InterfaceError, OSError)):
+            await backend.fetch_one(engine)
+        after = await backend.fetch_one(engine)
     finally:
-        await pool.close()
+        await admin.close()
+        await engine.dispose()
+
+    assert after is not None
+    assert after["pid"] != first["pid"]
+
+
+async def read_only_helper(db: ReadOnlyDep) -> AsyncEngine:
+    return db
+
+
+def test_a_route_that_writes_cannot_read_outside_its_transaction() -> None:
+    app = FastAPI()
+
+    @app.post("/debit")
+    async def debit(
+        db: Annotated[AsyncEngine, Depends(read_only_helper)],
+    ) -> None: ...
+
+    with pytest.raises(RuntimeError, match="POST /debit takes ReadOnlyDep"):
+        check_routes(app)
+
+
+def test_a_route_cannot_hold_a_session_and_a_second_connection() -> None:
+    app = FastAPI()
+
+    @app.get("/balance")
+    async def balance(session: SessionDep, db: ReadOnlyDep) -> None: ...
+
+    with pytest.raises(RuntimeError, match="/balance takes both"):
+        check_routes(app)
+
+
+def test_routes_that_keep_to_one_connection_pass() -> None:
+    app = FastAPI()
+
+    @app.get("/balance")
+    async def balance(db: ReadOnlyDep) -> None: ...
+
+    @app.post("/debit")
+    async def debit(session: SessionDep) -> None: ...
+
+    check_routes(app)

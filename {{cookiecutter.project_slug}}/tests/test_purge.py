@@ -1,4 +1,3 @@
-{%- set items = cookiecutter.example_resource -%}
 {%- set accounts = cookiecutter.auth == "jwt" -%}
 """`purge` deletes exactly what has outlived its use, and nothing else."""
 
@@ -27,9 +26,7 @@ from {{ cookiecutter.package_name }}.config import Settings
 
 from {{ cookiecutter.package_name }}.config import Settings
 {%- endif %}
-{%- if items %}
 from {{ cookiecutter.package_name }}.idempotency import IdempotencyRecord
-{%- endif %}
 from {{ cookiecutter.package_name }}.purge import purge
 {%- if accounts %}
 from {{ cookiecutter.package_name }}.users.models import User
@@ -82,7 +79,6 @@ async def test_purge_deletes_only_what_has_expired(
 {%- else %}
         owner = "ada"
 {%- endif %}
-{%- if items %}
         retention = timedelta(hours=settings.idempotency_retention_hours)
         session.add_all(
             [
@@ -100,7 +96,6 @@ async def test_purge_deletes_only_what_has_expired(
                 )
             ]
         )
-{%- endif %}
 
     async with AsyncSession(app.state.engine) as session, session.begin():
         deleted = await purge(session=session, settings=settings, now=now)
@@ -110,18 +105,14 @@ async def test_purge_deletes_only_what_has_expired(
         tokens = await session.scalar(select(func.count()).select_from(RefreshToken))
         logins = set(await session.scalars(select(LoginSession.id)))
 {%- endif %}
-{%- if items %}
         keys = await session.scalars(select(IdempotencyRecord.key))
         remaining = set(keys)
-{%- endif %}
-{%- if accounts and items %}
+{%- if accounts %}
     assert deleted == {
         "refresh_tokens": 1,
         "login_sessions": 1,
         "idempotency_records": 1,
     }
-{%- elif accounts %}
-    assert deleted == {"refresh_tokens": 1, "login_sessions": 1}
 {%- else %}
     assert deleted == {"idempotency_records": 1}
 {%- endif %}
@@ -129,9 +120,7 @@ async def test_purge_deletes_only_what_has_expired(
     assert tokens == 1
     assert logins == {live}
 {%- endif %}
-{%- if items %}
     assert remaining == {"fresh"}
-{%- endif %}
 
 
 def test_purge_runs_from_the_command_line(database_url: URL, tmp_path: Path) -> None:

@@ -16,11 +16,11 @@ from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 {%- if cookiecutter.database == "postgresql" %}
-from sqlalchemy import text
+from sqlalchemy import literal, select, text
 from sqlalchemy.engine import URL
 
 from {{ cookiecutter.package_name }}.config import Settings
-from {{ cookiecutter.package_name }}.database import ReadPoolDep, SessionDep
+from {{ cookiecutter.package_name }}.database import ReadQuery, SessionDep
 from {{ cookiecutter.package_name }}.main import create_app
 from {{ cookiecutter.package_name }}.observability import JsonFormatter
 from {{ cookiecutter.package_name }}.tracing import tracer_provider
@@ -74,11 +74,14 @@ async def test_a_request_and_its_queries_are_one_trace(
 ) -> None:
     app = create_app(settings)
 
+    two = ReadQuery(select(literal(2).label("two")))
+
     @app.get("/balance")
-    async def balance(session: SessionDep, pool: ReadPoolDep) -> int:
+    async def balance(session: SessionDep) -> int:
         written = await session.scalar(text("SELECT 1"))
-        read = await pool.fetchval("SELECT 2")
-        return int(written) + int(read)
+        read = await two.fetch_one(session)
+        assert read is not None
+        return int(written) + int(read["two"])
 
     async with serving(app) as client:
         spans.clear()  # startup's and cleanup's queries belong to no request

@@ -6,15 +6,10 @@ Create Date: 2026-11-26 00:00:00+00:00
 """
 
 from collections.abc import Sequence
-{%- set has_tables = cookiecutter.auth in ["jwt", "api_key"] or cookiecutter.example_resource %}
-{%- if has_tables %}
 
 import sqlalchemy as sa
 from alembic import op
-{%- endif %}
-{%- if cookiecutter.example_resource or cookiecutter.auth == "api_key" %}
 from sqlalchemy.dialects import postgresql
-{%- endif %}
 
 revision: str = "4580473df605"
 down_revision: str | None = None
@@ -64,7 +59,6 @@ def upgrade() -> None:
         sa.UniqueConstraint("email", name=op.f("uq_users_email")),
     )
 {%- endif %}
-{%- if cookiecutter.example_resource %}
     op.create_table(
         "idempotency_records",
 {%- if cookiecutter.auth == "jwt" %}
@@ -94,6 +88,7 @@ def upgrade() -> None:
 {%- endif %}
         sa.PrimaryKeyConstraint("owner_id", "key", name=op.f("pk_idempotency_records")),
     )
+{%- if cookiecutter.example_resource %}
     op.create_table(
         "items",
         sa.Column("id", sa.Uuid(), nullable=False),
@@ -187,9 +182,6 @@ def upgrade() -> None:
         unique=False,
     )
 {%- endif %}
-{%- if not has_tables %}
-    pass
-{%- endif %}
 
 
 def downgrade() -> None:
@@ -202,14 +194,11 @@ def downgrade() -> None:
 {%- if cookiecutter.example_resource %}
     op.drop_index("ix_items_owner_id_created_at_id", table_name="items")
     op.drop_table("items")
-    op.drop_table("idempotency_records")
 {%- endif %}
+    op.drop_table("idempotency_records")
 {%- if cookiecutter.auth == "jwt" %}
     op.drop_table("users")
 {%- endif %}
 {%- if cookiecutter.auth == "api_key" %}
     op.drop_table("api_keys")
-{%- endif %}
-{%- if not has_tables %}
-    pass
 {%- endif %}

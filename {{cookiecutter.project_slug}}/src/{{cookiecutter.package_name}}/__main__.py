@@ -1,4 +1,4 @@
-{%- set has_purge = cookiecutter.auth == "jwt" or cookiecutter.example_resource -%}
+{%- set has_purge = cookiecutter.database == "postgresql" -%}
 """Entry point: `python -m {{ cookiecutter.package_name }}` serves (add `--reload` in
 development); subcommands:
 {%- if cookiecutter.auth == "api_key" %}

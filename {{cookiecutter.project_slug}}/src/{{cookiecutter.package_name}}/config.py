@@ -88,15 +88,13 @@ class Settings(BaseSettings):
     # Required: a service must never guess which database it writes to. Unset and
     # empty (as `.env` leaves it for `make dev`) are refused alike.
     database_url: str = Field(default="", validate_default=True)
-    # Connections per worker process: the session pool (writes, ORM work) and the
-    # read pool (ReadQuery). Overflow connections are opened for a burst and
-    # closed after it; under sustained load that churn cost about 50 µs of CPU
-    # per request (measured), so by default a burst waits for the pool.
+    # Connections per worker process, in its one pool: at most DB_POOL_SIZE +
+    # DB_MAX_OVERFLOW (the connection budget: docs/database.md). Overflow
+    # connections are opened for a burst and closed after it; under sustained
+    # load that churn cost about 50 µs of CPU per request (measured), so by
+    # default a burst waits for the pool.
     db_pool_size: int = Field(default=5, ge=1)
     db_max_overflow: int = Field(default=0, ge=0)
-    db_read_pool_size: int = Field(default=10, ge=1)
-{%- endif %}
-{%- if cookiecutter.example_resource %}
     # A retry with the same Idempotency-Key replays the first response for this
     # long; `python -m {{ cookiecutter.package_name }} purge` deletes older records.
     idempotency_retention_hours: int = Field(default=24, ge=1)

@@ -1,10 +1,13 @@
-"""Database engine, per-request session, read queries and the declarative base."""
+"""The engine (one pool), per-request session, read queries and the declarative base."""
 
-from collections.abc import AsyncIterator
-from typing import Annotated, Any
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from typing import Annotated, Any, cast
 
 import asyncpg
-from fastapi import Depends, Request
+from fastapi import Depends, FastAPI, Request
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
 from sqlalchemy import MetaData, Select, make_url
 from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
 from sqlalchemy.engine import Dialect
@@ -65,21 +68,6 @@ _ADAPTER_OPTIONS = (
 )
 
 
-async def create_read_pool(settings: Settings) -> asyncpg.Pool:
-    """asyncpg's own pool for ReadQuery; connections run in autocommit.
-
-    DATABASE_URL is translated the way SQLAlchemy does it for the engine, so both
-    pools connect alike (`?ssl=require`, several hosts...). Connections open on
-    demand, like the engine's, so the service starts (and its readiness probe
-    reports) while the database is down.
-    """
-    return await asyncpg.create_pool(
-        min_size=0,
-        max_size=settings.db_read_pool_size,
-        **connect_options(settings.database_url),
-    )
-
-
 def connect_options(database_url: str) -> dict[str, Any]:
     """asyncpg.connect() arguments for DATABASE_URL, as SQLAlchemy reads the URL."""
     _, options = _ASYNCPG.create_connect_args(make_url(database_url))
@@ -88,18 +76,41 @@ def connect_options(database_url: str) -> dict[str, Any]:
     return dict(options)
 
 
-class ReadQuery:
-    """A Core SELECT compiled once, then run by asyncpg itself, outside a transaction.
+@asynccontextmanager
+async def driver_connection(engine: AsyncEngine) -> AsyncIterator[asyncpg.Connection]:
+    """asyncpg's own connection, from the engine's pool, in autocommit.
 
-    Reads are the hot path. Run through SQLAlchemy's AsyncConnection, the item
-    list's query cost about 130 µs more CPU per request than on asyncpg's pool
-    (measured): connection checkout events, execution context, result processing
-    and greenlet switches. So reads use SQLAlchemy to build the statement and
-    asyncpg to run it. Parameters reach asyncpg as they are (uuid.UUID, datetime,
-    int, str...), and values come back as asyncpg decodes them: json and jsonb
-    arrive as str, so a read model declares such a field as `pydantic.Json[...]`.
-    A column type that needs SQLAlchemy to convert its values belongs in a
-    session query instead.
+    The hot path: no SQLAlchemy execution around the query. The connection goes
+    back to the pool on exit; one the server closed is discarded, not reused.
+    """
+    async with engine.connect() as connection:
+        raw = await connection.get_raw_connection()
+        driver = cast("asyncpg.Connection", raw.driver_connection)
+        try:
+            yield driver
+        except BaseException:
+            if driver.is_closed():
+                await connection.invalidate()
+            raise
+
+
+class ReadQuery:
+    """A Core SELECT compiled once from the read model, then run by asyncpg itself.
+
+    Reads are the hot path. Run through SQLAlchemy's execution, the item list's
+    query cost about 130 µs more CPU per request than on asyncpg directly
+    (measured): execution context, result processing and greenlet switches. So
+    SQLAlchemy builds the statement once and asyncpg runs it.
+
+    Where it runs is the caller's choice, and the route checks make it safe:
+    given the engine (ReadOnlyDep, GET routes only) it runs in autocommit on a
+    pooled connection; given the request's session it runs inside that
+    session's transaction, so a read that feeds a write sees what the write
+    will change.
+
+    Parameters reach asyncpg as they are (uuid.UUID, datetime, int, str...),
+    and values come back as asyncpg decodes them: json and jsonb arrive as str,
+    so a read model declares such a field as `pydantic.Json[...]`.
     """
 
     def __init__(self, statement: Select[*tuple[Any, ...]]) -> None:
@@ -122,16 +133,31 @@ class ReadQuery:
             if not bind.required
         }
 
-    async def fetch(self, pool: asyncpg.Pool, **params: Any) -> list[dict[str, Any]]:
+    async def fetch(
+        self, db: AsyncEngine | AsyncSession, **params: Any
+    ) -> list[dict[str, Any]]:
         """All rows, as dicts (pydantic validates a dict fastest)."""
-        records = await pool.fetch(self.sql, *self._arguments(params))
+        arguments = self._arguments(params)
+        if isinstance(db, AsyncSession):
+            connection = await db.connection()
+            result = await connection.exec_driver_sql(self.sql, tuple(arguments))
+            return [dict(row._mapping) for row in result]
+        async with driver_connection(db) as driver:
+            records = await driver.fetch(self.sql, *arguments)
         return [dict(record) for record in records]
 
     async def fetch_one(
-        self, pool: asyncpg.Pool, **params: Any
+        self, db: AsyncEngine | AsyncSession, **params: Any
     ) -> dict[str, Any] | None:
         """The first row as a dict, or None."""
-        record = await pool.fetchrow(self.sql, *self._arguments(params))
+        arguments = self._arguments(params)
+        if isinstance(db, AsyncSession):
+            connection = await db.connection()
+            result = await connection.exec_driver_sql(self.sql, tuple(arguments))
+            row = result.first()
+            return None if row is None else dict(row._mapping)
+        async with driver_connection(db) as driver:
+            record = await driver.fetchrow(self.sql, *arguments)
         return None if record is None else dict(record)
 
     def _arguments(self, params: dict[str, Any]) -> list[Any]:
@@ -143,15 +169,55 @@ class ReadQuery:
         return [params[name] for name in self._parameters]
 
 
-async def get_read_pool(request: Request) -> asyncpg.Pool:
-    pool: asyncpg.Pool = request.app.state.read_pool
-    return pool
+async def get_engine(request: Request) -> AsyncEngine:
+    engine: AsyncEngine = request.app.state.engine
+    return engine
 
 
-# Writes go through the ORM unit of work, one transaction per request; it closes
-# with scope="function": the commit happens (and the connection goes back)
-# before the response is sent, so a client never sees success for a transaction
-# that then fails. Reads run ReadQuery statements (each domain's queries.py) on
-# the read pool, holding a connection only while the query runs.
+# One pool per process (the engine's), used two ways:
+# - SessionDep: the request's unit of work, one transaction. Writes go through
+#   it, and so does every read in a route that writes (POST, PUT, PATCH,
+#   DELETE), so what it reads is what its write changes. It commits with
+#   scope="function": before the response is sent, so a client never sees
+#   success for a transaction that then fails.
+# - ReadOnlyDep: for GET routes that only read, ReadQuery statements each in
+#   autocommit, holding a connection only while the query runs.
+# check_routes() refuses, at start-up, a route that would mix them up.
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
-ReadPoolDep = Annotated[asyncpg.Pool, Depends(get_read_pool)]
+ReadOnlyDep = Annotated[AsyncEngine, Depends(get_engine)]
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def check_routes(app: FastAPI) -> None:
+    """Refuse routes whose reads could run outside their own transaction.
+
+    A route that writes must read through its session (a balance checked on
+    one connection and debited on another is a race), and no route holds both
+    a session and a second connection of the same pool (under load, requests
+    holding one connection while waiting for another exhaust the pool).
+    """
+    for route in app.routes:
+        if not isinstance(route, APIRoute):
+            continue
+        calls = set(_dependency_calls(route.dependant))
+        if get_engine not in calls:
+            continue
+        if unsafe := sorted((route.methods or set()) - SAFE_METHODS):
+            msg = (
+                f"{'/'.join(unsafe)} {route.path} takes ReadOnlyDep: a route that "
+                "writes reads through its SessionDep, inside its transaction."
+            )
+            raise RuntimeError(msg)
+        if get_session in calls:
+            msg = (
+                f"{route.path} takes both ReadOnlyDep and SessionDep: read through "
+                "the session, so the request holds one connection."
+            )
+            raise RuntimeError(msg)
+
+
+def _dependency_calls(dependant: Dependant) -> Iterator[object]:
+    for dependency in dependant.dependencies:
+        yield dependency.call
+        yield from _dependency_calls(dependency)

@@ -28,7 +28,7 @@ from .auth.provider import IdentityProvider
 {%- endif %}
 from .config import Settings, get_settings
 {%- if cookiecutter.database == "postgresql" %}
-from .database import create_engine, create_read_pool, create_sessionmaker
+from .database import check_routes, create_engine, create_sessionmaker
 {%- endif %}
 from .exceptions import register_exception_handlers
 from .health.router import router as health_router
@@ -52,10 +52,11 @@ from .tracing import instrument_tracing
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 {%- if cookiecutter.database == "postgresql" %}
+    # At start-up, not in create_app: routes added after it are checked too.
+    check_routes(app)
     engine = create_engine(app.state.settings)
     app.state.engine = engine
     app.state.sessionmaker = create_sessionmaker(engine)
-    app.state.read_pool = read_pool = await create_read_pool(app.state.settings)
 {%- endif %}
 {%- if cookiecutter.auth == "oidc" %}
     # Short timeouts: a request waits on the provider only when keys must be fetched.
@@ -79,7 +80,6 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await http.aclose()
 {%- endif %}
 {%- if cookiecutter.database == "postgresql" %}
-        await read_pool.close()
         await engine.dispose()
 {%- endif %}
 {%- endif %}

@@ -56,8 +56,8 @@ LATENCY = Histogram(
 {%- if cookiecutter.database == "postgresql" %}
 POOL_CONNECTIONS = Gauge(
     "db_pool_connections",
-    "Database connections of this service, by pool and state.",
-    ["pool", "state"],
+    "Database connections of this service's pool, by state.",
+    ["state"],
     # Summed over the live worker processes.
     multiprocess_mode="livesum",
 )
@@ -101,16 +101,11 @@ class PrometheusMiddleware:
 
 
 def observe_pools(app: FastAPI) -> None:
-    """Record how many connections each pool holds, and how many are in use."""
+    """Record how many connections the pool holds, and how many are in use."""
     engine = getattr(app.state, "engine", None)
     if engine is not None and isinstance(pool := engine.pool, QueuePool):
-        POOL_CONNECTIONS.labels("session", "in_use").set(pool.checkedout())
-        POOL_CONNECTIONS.labels("session", "idle").set(pool.checkedin())
-    read_pool = getattr(app.state, "read_pool", None)
-    if read_pool is not None:
-        idle = read_pool.get_idle_size()
-        POOL_CONNECTIONS.labels("read", "in_use").set(read_pool.get_size() - idle)
-        POOL_CONNECTIONS.labels("read", "idle").set(idle)
+        POOL_CONNECTIONS.labels("in_use").set(pool.checkedout())
+        POOL_CONNECTIONS.labels("idle").set(pool.checkedin())
 {%- endif %}
 
 

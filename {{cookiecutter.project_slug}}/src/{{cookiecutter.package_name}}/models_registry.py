@@ -11,8 +11,8 @@ from .database import Base
 
 from .database import Base
 {%- endif %}
-{%- if cookiecutter.example_resource %}
 from .idempotency import IdempotencyRecord
+{%- if cookiecutter.example_resource %}
 from .items.models import Item
 {%- endif %}
 {%- if cookiecutter.auth == "jwt" %}
@@ -24,8 +24,8 @@ __all__ = [
     "ApiKey",
 {%- endif %}
     "Base",
-{%- if cookiecutter.example_resource %}
     "IdempotencyRecord",
+{%- if cookiecutter.example_resource %}
     "Item",
 {%- endif %}
 {%- if cookiecutter.auth == "jwt" %}

@@ -3,12 +3,57 @@
 import base64
 import json
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime
+{%- if cookiecutter.python_version == "3.11" %}
+from typing import Annotated, Generic, TypeVar
+{%- else %}
+from typing import Annotated
+{%- endif %}
+
+from fastapi import Depends, Query
+from pydantic import BaseModel, Field
 
 from .exceptions import BadRequestError
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
+
+{%- if cookiecutter.python_version == "3.11" %}
+
+Entry = TypeVar("Entry")
+
+
+class Page(BaseModel, Generic[Entry]):
+{%- else %}
+
+
+class Page[Entry](BaseModel):
+{%- endif %}
+    """One page of a list; each resource names its own: `class AccountPage(Page[AccountRead])`."""
+
+    items: list[Entry]
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` to get the next page; null on the last page."
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Paging:
+    """Which page a list request asks for."""
+
+    limit: int
+    cursor: str | None
+
+
+async def get_paging(
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
+    cursor: Annotated[str | None, Query(max_length=512)] = None,
+) -> Paging:
+    return Paging(limit=limit, cursor=cursor)
+
+
+PageParams = Annotated[Paging, Depends(get_paging)]
 
 
 def encode_cursor(created_at: datetime, row_id: uuid.UUID) -> str:

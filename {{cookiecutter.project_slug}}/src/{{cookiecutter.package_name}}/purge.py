@@ -1,16 +1,12 @@
-{%- set items = cookiecutter.example_resource -%}
 {%- set accounts = cookiecutter.auth == "jwt" -%}
 """`python -m {{ cookiecutter.package_name }} purge`: delete what has outlived its use.
 
 Run it on a schedule (the Kubernetes base has a CronJob for it). It deletes
-{%- if accounts and items %}
+{%- if accounts %}
 login sessions past their absolute lifetime and refresh tokens past their
 expiry (a revoked one is kept until then: reuse detection needs it), and
 idempotency records older than IDEMPOTENCY_RETENTION_HOURS (a retry after that
 is a new request).
-{%- elif accounts %}
-login sessions past their absolute lifetime and refresh tokens past their
-expiry (a revoked one is kept until then: reuse detection needs it).
 {%- else %}
 idempotency records older than IDEMPOTENCY_RETENTION_HOURS (a retry after that
 is a new request).
@@ -20,11 +16,7 @@ is a new request).
 import argparse
 import asyncio
 import sys
-{%- if items %}
 from datetime import UTC, datetime, timedelta
-{%- else %}
-from datetime import UTC, datetime
-{%- endif %}
 from typing import Any, cast
 
 from pydantic import ValidationError
@@ -39,9 +31,7 @@ from .config import Settings, explain, get_settings
 from .config import Settings, explain, get_settings
 {%- endif %}
 from .database import create_engine
-{%- if items %}
 from .idempotency import IdempotencyRecord
-{%- endif %}
 
 
 async def purge(
@@ -56,11 +46,9 @@ async def purge(
     ended = delete(LoginSession).where(LoginSession.expires_at < now)
     deleted["login_sessions"] = _count(await session.execute(ended))
 {%- endif %}
-{%- if items %}
     cutoff = now - timedelta(hours=settings.idempotency_retention_hours)
     stale = delete(IdempotencyRecord).where(IdempotencyRecord.created_at < cutoff)
     deleted["idempotency_records"] = _count(await session.execute(stale))
-{%- endif %}
     return deleted
 
 

@@ -1,9 +1,21 @@
 """What every request model shares: unknown fields refused, text without control characters."""
 
+import json
 import unicodedata
-from typing import Annotated
+from collections.abc import Callable
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    ValidationInfo,
+    field_validator,
+)
 
 # Line breaks and tabs belong in multi-line text; nothing else of category Cc
 # (NUL, escape sequences...) belongs in any text a client sends.
@@ -42,3 +54,46 @@ def _multiline(value: str) -> str:
 Line = Annotated[str, AfterValidator(_one_line)]
 # A description or a comment: several lines of printable text.
 Text = Annotated[str, AfterValidator(_multiline)]
+
+
+def _not_null(value: object, info: ValidationInfo) -> object:
+    if value is None:
+        msg = f"{info.field_name} cannot be null; omit it to keep the current value"
+        raise ValueError(msg)
+    return value
+
+
+def not_null(*fields: str) -> Any:
+    """For a partial update: these fields may be omitted, but not set to null.
+
+    Use in the model's body: `_required = not_null("name")`.
+    """
+    return field_validator(*fields)(_not_null)
+
+
+def _utc(value: datetime) -> datetime:
+    return value.astimezone(UTC)
+
+
+# A point in time: an offset is required, and the value is kept in UTC, as
+# PostgreSQL returns it.
+UtcDatetime = Annotated[AwareDatetime, AfterValidator(_utc)]
+
+
+def scaled(scale: int) -> Callable[[Decimal], Decimal]:
+    """Give a decimal exactly `scale` digits after the point, as a numeric column does."""
+    exponent = Decimal(1).scaleb(-scale)
+
+    def rescale(value: Decimal) -> Decimal:
+        return value.quantize(exponent)
+
+    return rescale
+
+
+def _decoded(value: object) -> object:
+    # asyncpg hands json and jsonb values over as text (see ReadQuery).
+    return json.loads(value) if isinstance(value, str) else value
+
+
+# A JSON object column, as read by ReadQuery or by the ORM.
+JsonObject = Annotated[dict[str, Any], BeforeValidator(_decoded)]

@@ -71,7 +71,7 @@ async def test_create_list_revoke(
     created = capsys.readouterr()
     key = created.out.strip()
     key_id = created.err.split()[1]
-    principal = await service.authenticate(pool=app.state.read_pool, key=key)
+    principal = await service.authenticate(engine=app.state.engine, key=key)
 
     await command(settings, "list")
     listed = capsys.readouterr().out
@@ -86,7 +86,7 @@ async def test_create_list_revoke(
     assert "active" in listed
     assert revoked == 0
     assert unknown == 1
-    assert await service.authenticate(pool=app.state.read_pool, key=key) is None
+    assert await service.authenticate(engine=app.state.engine, key=key) is None
     await command(settings, "list")
     assert "revoked" in capsys.readouterr().out
 

@@ -5,10 +5,9 @@ from fastapi import FastAPI
 from httpx import AsyncClient
 from sqlalchemy import delete
 
+from {{ cookiecutter.package_name }} import resources
 from {{ cookiecutter.package_name }}.exceptions import PreconditionFailedError
-from {{ cookiecutter.package_name }}.items import service
 from {{ cookiecutter.package_name }}.items.models import Item
-from {{ cookiecutter.package_name }}.items.schemas import ItemUpdate
 
 from tests.items.test_router import create_item
 
@@ -22,13 +21,13 @@ async def test_update_of_an_item_deleted_meanwhile_is_a_precondition_failure(
     async with app.state.sessionmaker() as session:
         item = await session.get(Item, item_id)
         assert item is not None
+        item = await resources.get_for_update(
+            session, Item, owner_id=item.owner_id, row_id=item_id
+        )
         async with app.state.engine.begin() as connection:
             await connection.execute(delete(Item).where(Item.id == item_id))
 
         with pytest.raises(PreconditionFailedError, match=str(item_id)):
-            await service.update(
-                session=session,
-                item=item,
-                data=ItemUpdate(name="renamed"),
-                expected_version=None,
+            await resources.update(
+                session, item, {"name": "renamed"}, expected_version=None
             )

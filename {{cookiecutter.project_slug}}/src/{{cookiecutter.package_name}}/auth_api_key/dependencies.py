@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader
 
-from ..database import get_read_pool
+from ..database import get_engine
 from ..exceptions import UnauthorizedError
 from . import service
 from .principal import Principal
@@ -24,8 +24,8 @@ class ApiKeyHeader(APIKeyHeader):
         if key is None:
             msg = f"Missing API key: send it in the {HEADER} header."
             raise UnauthorizedError(msg, challenge=CHALLENGE)
-        pool = await get_read_pool(request)
-        principal = await service.authenticate(pool=pool, key=key)
+        engine = await get_engine(request)
+        principal = await service.authenticate(engine=engine, key=key)
         if principal is None:
             msg = "Unknown, expired or revoked API key."
             raise UnauthorizedError(msg, challenge=CHALLENGE)

@@ -7,11 +7,10 @@ import uuid
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 
-import asyncpg
 from sqlalchemy import bindparam, func, or_, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from ..database import ReadQuery
+from ..database import ReadQuery, driver_connection
 from ..schemas import has_control_characters
 from .models import ApiKey
 from .principal import Principal
@@ -91,14 +90,15 @@ async def revoke(*, session: AsyncSession, key_id: uuid.UUID) -> ApiKey | None:
     return api_key
 
 
-async def authenticate(*, pool: asyncpg.Pool, key: str) -> Principal | None:
+async def authenticate(*, engine: AsyncEngine, key: str) -> Principal | None:
     """The principal of an active key (not revoked, not expired), else None."""
     # The digest, not the key, goes into the lookup: its timing reveals nothing
     # about the key's characters.
-    row = await _ACTIVE.fetch_one(pool, key_hash=digest(key))
+    row = await _ACTIVE.fetch_one(engine, key_hash=digest(key))
     if row is None:
         return None
     last_used = row["last_used_at"]
     if last_used is None or datetime.now(UTC) - last_used > LAST_USED_RESOLUTION:
-        await pool.execute(_TOUCH, row["id"], LAST_USED_RESOLUTION)
+        async with driver_connection(engine) as connection:
+            await connection.execute(_TOUCH, row["id"], LAST_USED_RESOLUTION)
     return Principal(id=row["owner"], key_id=row["id"], scopes=frozenset(row["scopes"]))

@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 
-from ..database import ReadPoolDep, get_read_pool
+from ..database import ReadOnlyDep, get_engine
 from ..dependencies import get_app_settings
 from ..exceptions import UnauthorizedError
 from ..users import queries as users_queries
@@ -35,7 +35,7 @@ class AccessTokenBearer(OAuth2PasswordBearer):
             msg = "Invalid or expired access token."
             raise UnauthorizedError(msg)
         live = await queries.is_live(
-            pool=await get_read_pool(request),
+            db=await get_engine(request),
             user_id=claims.user_id,
             session_id=claims.session_id,
         )
@@ -50,8 +50,8 @@ get_principal = AccessTokenBearer(tokenUrl="/api/v1/auth/token", auto_error=Fals
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
 
 
-async def get_current_user(principal: CurrentPrincipal, pool: ReadPoolDep) -> UserRead:
-    user = await users_queries.get_active(pool=pool, user_id=principal.id)
+async def get_current_user(principal: CurrentPrincipal, db: ReadOnlyDep) -> UserRead:
+    user = await users_queries.get_active(db=db, user_id=principal.id)
     if user is None:
         msg = "The account behind this token does not exist or is disabled."
         raise UnauthorizedError(msg)

@@ -2,8 +2,8 @@
 
 import uuid
 
-import asyncpg
 from sqlalchemy import bindparam, func, select
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from ..database import ReadQuery
 from ..users.models import User
@@ -26,8 +26,8 @@ _LIVE_SESSION = ReadQuery(
 
 
 async def is_live(
-    *, pool: asyncpg.Pool, user_id: uuid.UUID, session_id: uuid.UUID
+    *, db: AsyncEngine, user_id: uuid.UUID, session_id: uuid.UUID
 ) -> bool:
     """Whether this login is unrevoked, unexpired and its account active."""
-    row = await _LIVE_SESSION.fetch_one(pool, user_id=user_id, session_id=session_id)
+    row = await _LIVE_SESSION.fetch_one(db, user_id=user_id, session_id=session_id)
     return row is not None

@@ -3,10 +3,9 @@ import asyncio
 from http import HTTPStatus
 
 from fastapi import APIRouter, Request
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from ..database import ReadPoolDep
+from ..database import driver_connection
 from ..exceptions import ProblemError
 
 router = APIRouter(prefix="/health", tags=["health"])
@@ -28,14 +27,13 @@ async def live() -> dict[str, str]:
     "/ready",
     responses={HTTPStatus.SERVICE_UNAVAILABLE: {"description": "The database is down"}},
 )
-async def ready(request: Request, read_pool: ReadPoolDep) -> dict[str, str]:
-    """The service can do its work: the database answers on both pools."""
+async def ready(request: Request) -> dict[str, str]:
+    """The service can do its work: the database answers."""
     engine: AsyncEngine = request.app.state.engine
     try:
         async with asyncio.timeout(READINESS_TIMEOUT_SECONDS):
-            async with engine.connect() as connection:
-                await connection.scalar(text("SELECT 1"))
-            await read_pool.fetchval("SELECT 1")
+            async with driver_connection(engine) as connection:
+                await connection.fetchval("SELECT 1")
     except Exception as exc:
         msg = f"Database unreachable: {type(exc).__name__}."
         raise DependencyUnavailableError(msg) from exc

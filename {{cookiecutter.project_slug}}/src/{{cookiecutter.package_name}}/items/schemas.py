@@ -1,9 +1,8 @@
-import uuid
-from datetime import datetime
+from pydantic import Field
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
-
-from ..schemas import Line, RequestModel, Text
+from ..pagination import Page
+from ..resources import ResourceRead
+from ..schemas import Line, RequestModel, Text, not_null
 
 
 class ItemCreate(RequestModel):
@@ -17,28 +16,13 @@ class ItemUpdate(RequestModel):
     name: Line | None = Field(default=None, min_length=1, max_length=200)
     description: Text | None = Field(default=None, max_length=2000)
 
-    @field_validator("name")
-    @classmethod
-    def _name_not_null(cls, value: str | None) -> str:
-        if value is None:
-            msg = "name cannot be null; omit it to keep the current name"
-            raise ValueError(msg)
-        return value
+    _required = not_null("name")
 
 
-class ItemRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: uuid.UUID
+class ItemRead(ResourceRead):
     name: str
     description: str | None
-    version: int
-    created_at: datetime
-    updated_at: datetime
 
 
-class ItemPage(BaseModel):
-    items: list[ItemRead]
-    next_cursor: str | None = Field(
-        description="Pass as `cursor` to get the next page; null on the last page."
-    )
+class ItemPage(Page[ItemRead]):
+    pass

@@ -2,8 +2,8 @@
 
 import uuid
 
-import asyncpg
 from sqlalchemy import bindparam, select
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from ..database import ReadQuery
 from .models import User
@@ -16,7 +16,7 @@ _ACTIVE_USER = ReadQuery(
 )
 
 
-async def get_active(*, pool: asyncpg.Pool, user_id: uuid.UUID) -> UserRead | None:
+async def get_active(*, db: AsyncEngine, user_id: uuid.UUID) -> UserRead | None:
     """Return the user if it exists and is active."""
-    row = await _ACTIVE_USER.fetch_one(pool, user_id=user_id)
+    row = await _ACTIVE_USER.fetch_one(db, user_id=user_id)
     return None if row is None else UserRead.model_validate(row)
