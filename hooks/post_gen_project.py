@@ -63,6 +63,7 @@ UNNEEDED: dict[tuple[str, object], tuple[str, ...]] = {
         "src/{package}/preconditions.py",
         "src/{package}/resources.py",
         "scripts/scaffold.py",
+        "docs/database.md",
         "tests/test_scaffold.py",
         # Purged: expired logins with jwt, old idempotency records.
         "src/{package}/purge.py",

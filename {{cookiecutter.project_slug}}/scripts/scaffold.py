@@ -333,6 +333,22 @@ def camel(name: str) -> str:
     return "".join(part.capitalize() for part in name.split("_"))
 
 
+def braced(text: str) -> str:
+    """`text` in braces (kept out of f-strings: this file is copied into projects
+    verbatim, and doubled braces would read as template residue)."""
+    return "{" + text + "}"
+
+
+def row_url(collection: str, row: str) -> str:
+    """Source of an f-string naming one row's URL: f"{ACCOUNTS}/{account['id']}"."""
+    return 'f"' + braced(collection) + "/" + braced(f"{row}['id']") + '"'
+
+
+def one_key(key: str, value: str) -> str:
+    """Source of a dict literal with one key."""
+    return braced(f'"{key}": {value}')
+
+
 @dataclass
 class Code:
     """A module being written: its imports, then its body."""
@@ -599,19 +615,19 @@ def render_service(resource: Resource, owners: dict[str, bool]) -> str:
         target = model_of(item.target)
         code.imports.add(f"from ..{item.target}.models import {target}")
         call = (
-            f"await resources.require(session, {target}, row_id={{value}}, "
+            f"await resources.require(session, {target}, row_id=VALUE, "
             f'owner_id=owner_id, field="{item.name}")'
         )
         if item.optional:
             checks_create += [
                 f"    if data.{item.name} is not None:",
-                "    " + "    " + call.format(value=f"data.{item.name}"),
+                "    " + "    " + call.replace("VALUE", f"data.{item.name}"),
             ]
         else:
-            checks_create.append("    " + call.format(value=f"data.{item.name}"))
+            checks_create.append("    " + call.replace("VALUE", f"data.{item.name}"))
         checks_update += [
             f"    if data.{item.name} is not None:",
-            "        " + call.format(value=f"data.{item.name}"),
+            "        " + call.replace("VALUE", f"data.{item.name}"),
         ]
     owned_by = "owner_id=owner_id, " if r.owned else ""
     body = [
@@ -693,7 +709,7 @@ def render_router(resource: Resource) -> str:
     owner_kw = ["        owner_id=caller.id,"] if r.owned else []
     yours = "your " if r.owned else ""
     reader = "caller: Reader, " if r.owned else "_: Reader, "
-    path = f'"/{{{s}_id}}"'
+    path = '"/' + braced(f"{s}_id") + '"'
     code.body = [
         f'router = APIRouter(prefix="/{r.name.replace("_", "-")}", tags=["{r.name}"])',
         "",
@@ -783,7 +799,7 @@ def sample(resource: Resource, item: Field) -> str:
     """Python source for a valid value of the field in a request body (n: a serial)."""
     length = item.length or 10_000
     if item.kind in {"str", "text"}:
-        text = f"{item.name}-{{n}}" if item.unique else f"sample {item.name}"
+        text = item.name + "-{n}" if item.unique else f"sample {item.name}"
         if len(text) + 6 > length:
             text = "{n}" if item.unique else "x" * min(length, 8)
         return f'f"{text}"' if "{n}" in text else f'"{text}"'
@@ -921,7 +937,7 @@ def render_tests(project: Project, resource: Resource, owners: dict[str, bool]) 
         "    assert response.status_code == 201, response.text",
         f"    {s} = response.json()",
         f'    assert {s}["version"] == 1',
-        f'    assert response.headers["location"] == f"{{{url}}}/{{{s}[\'id\']}}"',
+        f'    assert response.headers["location"] == {row_url(url, s)}',
         '    assert response.headers["etag"] == \'"1"\'',
         '    located = await client.get(response.headers["location"], headers=auth_headers)',
         f"    assert located.json() == {s}",
@@ -930,11 +946,11 @@ def render_tests(project: Project, resource: Resource, owners: dict[str, bool]) 
     if required:
         test(
             "create_refuses_a_body_without_its_required_fields",
-            f"    response = await client.post({url}, json={{}}, headers=auth_headers)",
+            f"    response = await client.post({url}, json={braced('')}, headers=auth_headers)",
             "",
             "    assert response.status_code == 422",
             '    missing = {error["loc"][-1] for error in response.json()["errors"]}',
-            f"    assert missing == {{{', '.join(repr(name) for name in required)}}}",
+            f"    assert missing == {braced(', '.join(repr(name) for name in required))}",
         )
     if r.owned and authenticated:
         code.imports.add("from tests.conftest import CallerHeaders")
@@ -943,7 +959,7 @@ def render_tests(project: Project, resource: Resource, owners: dict[str, bool]) 
             f"    {s} = await create_{s}(client, auth_headers)",
             '    eve_headers = await caller_headers("eve")',
             "",
-            f"    read = await client.get(f\"{{{url}}}/{{{s}['id']}}\", headers=eve_headers)",
+            f"    read = await client.get({row_url(url, s)}, headers=eve_headers)",
             f"    listing = await client.get({url}, headers=eve_headers)",
             "",
             "    assert read.status_code == 404",
@@ -953,7 +969,11 @@ def render_tests(project: Project, resource: Resource, owners: dict[str, bool]) 
     code.imports.add("import uuid")
     test(
         f"a_missing_{s}_is_404",
-        f'    response = await client.get(f"{{{url}}}/{{uuid.uuid4()}}", headers=auth_headers)',
+        '    response = await client.get(f"'
+        + braced(url)
+        + "/"
+        + braced("uuid.uuid4()")
+        + '", headers=auth_headers)',
         "",
         "    assert response.status_code == 404",
         '    assert response.headers["content-type"] == "application/problem+json"',
@@ -989,7 +1009,7 @@ def render_tests(project: Project, resource: Resource, owners: dict[str, bool]) 
         '    assert retry.headers["idempotent-replayed"] == "true"',
     )
     target = next((item for item in r.fields if changed(item) is not None), None)
-    change = f'{{"{target.name}": {changed(target)}}}' if target else "{}"
+    change = one_key(target.name, str(changed(target))) if target else braced("")
     check = (
         [f'    assert response.json()["{target.name}"] == {changed(target)}']
         if target
@@ -1000,7 +1020,7 @@ def render_tests(project: Project, resource: Resource, owners: dict[str, bool]) 
         f"    {s} = await create_{s}(client, auth_headers)",
         "",
         "    response = await client.patch(",
-        f"        f\"{{{url}}}/{{{s}['id']}}\",",
+        f"        {row_url(url, s)},",
         f"        json={change},",
         '        headers=auth_headers | {"If-Match": \'"1"\'},',
         "    )",
@@ -1013,11 +1033,12 @@ def render_tests(project: Project, resource: Resource, owners: dict[str, bool]) 
         test(
             "update_with_a_stale_etag_is_refused",
             f"    {s} = await create_{s}(client, auth_headers)",
-            f"    url = f\"{{{url}}}/{{{s}['id']}}\"",
+            f"    url = {row_url(url, s)}",
             f"    await client.patch(url, json={change}, headers=auth_headers)",
             "",
             "    response = await client.patch(",
-            f'        url, json={change}, headers=auth_headers | {{"If-Match": \'"1"\'}}',
+            f"        url, json={change}, headers=auth_headers | "
+            + one_key("If-Match", "'\"1\"'"),
             "    )",
             "",
             "    assert response.status_code == 412",
@@ -1025,7 +1046,7 @@ def render_tests(project: Project, resource: Resource, owners: dict[str, bool]) 
     test(
         f"delete_removes_the_{s}",
         f"    {s} = await create_{s}(client, auth_headers)",
-        f"    url = f\"{{{url}}}/{{{s}['id']}}\"",
+        f"    url = {row_url(url, s)}",
         "",
         "    deleted = await client.delete(url, headers=auth_headers)",
         "    read = await client.get(url, headers=auth_headers)",
@@ -1038,7 +1059,8 @@ def render_tests(project: Project, resource: Resource, owners: dict[str, bool]) 
             test(
                 f"a_second_{s}_with_the_same_{item.name}_is_a_conflict",
                 f"    first = await create_{s}(client, auth_headers)",
-                f'    body = await new_{s}(client, auth_headers) | {{"{item.name}": first["{item.name}"]}}',
+                f"    body = await new_{s}(client, auth_headers) | "
+                + one_key(item.name, f'first["{item.name}"]'),
                 "",
                 f"    response = await client.post({url}, json=body, headers=auth_headers)",
                 "",
@@ -1049,7 +1071,8 @@ def render_tests(project: Project, resource: Resource, owners: dict[str, bool]) 
         other = singular_of(item.target)
         test(
             f"a_{s}_naming_a_missing_{other}_is_refused",
-            f'    body = await new_{s}(client, auth_headers) | {{"{item.name}": str(uuid.uuid4())}}',
+            f"    body = await new_{s}(client, auth_headers) | "
+            + one_key(item.name, "str(uuid.uuid4())"),
             "",
             f"    response = await client.post({url}, json=body, headers=auth_headers)",
             "",
@@ -1059,7 +1082,8 @@ def render_tests(project: Project, resource: Resource, owners: dict[str, bool]) 
             test(
                 f"a_{s}_naming_another_callers_{other}_is_refused",
                 f'    theirs = await create_{other}(client, await caller_headers("eve"))',
-                f'    body = await new_{s}(client, auth_headers) | {{"{item.name}": theirs["id"]}}',
+                f"    body = await new_{s}(client, auth_headers) | "
+                + one_key(item.name, 'theirs["id"]'),
                 "",
                 f"    response = await client.post({url}, json=body, headers=auth_headers)",
                 "",
@@ -1072,7 +1096,9 @@ def render_tests(project: Project, resource: Resource, owners: dict[str, bool]) 
                 f"    {s} = await create_{s}(client, auth_headers)",
                 "",
                 "    response = await client.delete(",
-                f"        f\"/api/v1/{item.target.replace('_', '-')}/{{{s}['{item.name}']}}\", headers=auth_headers",
+                f'        f"/api/v1/{item.target.replace("_", "-")}/'
+                + braced(f"{s}['{item.name}']")
+                + '", headers=auth_headers',
                 "    )",
                 "",
                 "    assert response.status_code == 409",

@@ -1,3 +1,4 @@
+import asyncio
 import uuid
 from typing import Annotated
 
@@ -107,6 +108,27 @@ async def test_a_read_through_the_session_runs_in_its_transaction(app: FastAPI) 
     assert outside["id"] != written
 
 
+# However the client learns that the server closed the connection.
+BROKEN = (
+    asyncpg.PostgresError,
+    asyncpg.InterfaceError,
+    asyncpg.InternalClientError,
+    OSError,
+)
+
+
+async def gone(admin: asyncpg.Connection, pid: int) -> None:
+    """Wait until the server process behind a connection has exited."""
+    for _ in range(100):
+        if not await admin.fetchval(
+            "SELECT count(*) FROM pg_stat_activity WHERE pid = $1", pid
+        ):
+            return
+        await asyncio.sleep(0.05)
+    msg = f"backend {pid} still runs"
+    raise AssertionError(msg)
+
+
 async def test_a_connection_the_server_closed_is_not_reused(settings: Settings) -> None:
     backend = ReadQuery(select(func.pg_backend_pid().label("pid")))
     engine = create_engine(settings.model_copy(update={"db_pool_size": 1}))
@@ -115,8 +137,9 @@ async def test_a_connection_the_server_closed_is_not_reused(settings: Settings) 
         first = await backend.fetch_one(engine)
         assert first is not None
         await admin.execute("SELECT pg_terminate_backend($1)", first["pid"])
+        await gone(admin, first["pid"])
 
-        with pytest.raises((asyncpg.PostgresError, asyncpg.InterfaceError, OSError)):
+        with pytest.raises(BROKEN):
             await backend.fetch_one(engine)
         after = await backend.fetch_one(engine)
     finally:

@@ -76,20 +76,30 @@ def connect_options(database_url: str) -> dict[str, Any]:
     return dict(options)
 
 
+# What asyncpg raises when the connection itself, not the statement, failed.
+_BROKEN_CONNECTION = (
+    asyncpg.InterfaceError,
+    asyncpg.InternalClientError,
+    OSError,
+    TimeoutError,
+)
+
+
 @asynccontextmanager
 async def driver_connection(engine: AsyncEngine) -> AsyncIterator[asyncpg.Connection]:
     """asyncpg's own connection, from the engine's pool, in autocommit.
 
     The hot path: no SQLAlchemy execution around the query. The connection goes
-    back to the pool on exit; one the server closed is discarded, not reused.
+    back to the pool on exit; one that failed as a connection (closed by the
+    server, or left mid-operation) is discarded, not reused.
     """
     async with engine.connect() as connection:
         raw = await connection.get_raw_connection()
         driver = cast("asyncpg.Connection", raw.driver_connection)
         try:
             yield driver
-        except BaseException:
-            if driver.is_closed():
+        except BaseException as exc:
+            if driver.is_closed() or isinstance(exc, _BROKEN_CONNECTION):
                 await connection.invalidate()
             raise
 

@@ -5,11 +5,7 @@ import json
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
-{%- if cookiecutter.python_version == "3.11" %}
 from typing import Annotated, Generic, TypeVar
-{%- else %}
-from typing import Annotated
-{%- endif %}
 
 from fastapi import Depends, Query
 from pydantic import BaseModel, Field
@@ -19,18 +15,15 @@ from .exceptions import BadRequestError
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
 
-{%- if cookiecutter.python_version == "3.11" %}
-
 Entry = TypeVar("Entry")
 
 
 class Page(BaseModel, Generic[Entry]):
-{%- else %}
+    """One page of a list.
 
-
-class Page[Entry](BaseModel):
-{%- endif %}
-    """One page of a list; each resource names its own: `class AccountPage(Page[AccountRead])`."""
+    Each resource names its own, `class AccountPage(Page[AccountRead])`, so the
+    OpenAPI document calls it AccountPage.
+    """
 
     items: list[Entry]
     next_cursor: str | None = Field(

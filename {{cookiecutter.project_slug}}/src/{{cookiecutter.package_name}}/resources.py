@@ -1,20 +1,16 @@
 """What every resource shares: its columns, the owner check, reads and writes.
 
-A resource (items, and what `make resource` writes) is a model that mixes in
-Resource (shared by every caller) or OwnedResource (each row its creator's), a
-read model that extends ResourceRead, and a Reads for its hot GET routes. The
-owner check lives here once: a row another owner holds is reported as missing,
-so ids leak nothing.
+A resource (each one `make resource` writes{% if cookiecutter.example_resource %}, items among them{% endif %}) is a model that
+mixes in Resource (shared by every caller) or OwnedResource (each row its
+creator's), a read model that extends ResourceRead, and a Reads for its hot GET
+routes. The owner check lives here once: a row another owner holds is reported
+as missing, so ids leak nothing.
 """
 
 import uuid
 from datetime import datetime
 from http import HTTPStatus
-{%- if cookiecutter.python_version == "3.11" %}
 from typing import Any, Generic, TypeVar
-{%- else %}
-from typing import Any
-{%- endif %}
 
 import asyncpg
 from fastapi import Request
@@ -76,13 +72,11 @@ class ResourceRead(BaseModel):
     version: int
     created_at: datetime
     updated_at: datetime
-{%- if cookiecutter.python_version == "3.11" %}
 
 
 Row = TypeVar("Row", bound=Resource)
 Read = TypeVar("Read", bound=ResourceRead)
 PageOf = TypeVar("PageOf", bound=Page[Any])
-{%- endif %}
 
 
 def created(request: Request, resource: ResourceRead) -> JSONResponse:
@@ -118,15 +112,9 @@ def _scope(model: type[Resource], owner_id: OwnerId | None) -> dict[str, Any]:
 
 def not_found(model: type[Resource], row_id: uuid.UUID) -> NotFoundError:
     return NotFoundError(f"{model.__name__} {row_id} does not exist.")
-{%- if cookiecutter.python_version == "3.11" %}
 
 
 class Reads(Generic[Read, PageOf]):
-{%- else %}
-
-
-class Reads[Read: ResourceRead, PageOf: Page[Any]]:
-{%- endif %}
     """The hot read path of a resource: one row, and pages newest first.
 
     Statements are derived from the read model (each of its fields is a column
@@ -207,15 +195,9 @@ class Reads[Read: ResourceRead, PageOf: Page[Any]]:
             items=items[: params.limit],
             next_cursor=encode_cursor(last.created_at, last.id),
         )
-{%- if cookiecutter.python_version == "3.11" %}
 
 
 async def get_for_update(
-{%- else %}
-
-
-async def get_for_update[Row: Resource](
-{%- endif %}
     session: AsyncSession,
     model: type[Row],
     *,

@@ -1,4 +1,5 @@
 """What every request model shares: unknown fields refused, text without control characters."""
+{%- if cookiecutter.database == "postgresql" %}
 
 import json
 import unicodedata
@@ -16,6 +17,13 @@ from pydantic import (
     ValidationInfo,
     field_validator,
 )
+{%- else %}
+
+import unicodedata
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict
+{%- endif %}
 
 # Line breaks and tabs belong in multi-line text; nothing else of category Cc
 # (NUL, escape sequences...) belongs in any text a client sends.
@@ -54,6 +62,7 @@ def _multiline(value: str) -> str:
 Line = Annotated[str, AfterValidator(_one_line)]
 # A description or a comment: several lines of printable text.
 Text = Annotated[str, AfterValidator(_multiline)]
+{%- if cookiecutter.database == "postgresql" %}
 
 
 def _not_null(value: object, info: ValidationInfo) -> object:
@@ -97,3 +106,4 @@ def _decoded(value: object) -> object:
 
 # A JSON object column, as read by ReadQuery or by the ORM.
 JsonObject = Annotated[dict[str, Any], BeforeValidator(_decoded)]
+{%- endif %}
