@@ -65,12 +65,15 @@ UNNEEDED: dict[tuple[str, object], tuple[str, ...]] = {
         "scripts/scaffold.py",
         "docs/database.md",
         "tests/test_scaffold.py",
+        "tests/test_resources.py",
         # Purged: expired logins with jwt, old idempotency records.
         "src/{package}/purge.py",
         "tests/test_purge.py",
         "deploy/k8s/base/purge-cronjob.yaml",
     ),
     ("example_resource", False): ("src/{package}/items", "tests/items"),
+    # Items exercise the shared resource modules; without them this test does.
+    ("example_resource", True): ("tests/test_resources.py",),
     ("metrics", False): ("src/{package}/metrics.py", "tests/test_metrics.py"),
     ("tracing", False): ("src/{package}/tracing.py", "tests/test_tracing.py"),
     ("ci", "github"): (".gitlab-ci.yml",),

@@ -197,6 +197,8 @@ def test_post_gen_puts_the_chosen_auth_variant_in_place() -> None:
         "tests/auth_api_key",
         "tests/auth_jwt",
         "tests/auth_oidc",
+        # Items exercise the shared resource modules: no test of its own for them.
+        "tests/test_resources.py",
         "tests/users",
     ]
     assert post_gen.moved_paths(answers) == [
