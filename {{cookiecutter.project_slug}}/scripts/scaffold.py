@@ -612,7 +612,7 @@ def render_service(resource: Resource, owners: dict[str, bool]) -> str:
     checks_create: list[str] = []
     checks_update: list[str] = []
     for item in checked:
-        target = model_of(item.target)
+        target = MODELS[item.target]
         code.imports.add(f"from ..{item.target}.models import {target}")
         call = (
             f"await resources.require(session, {target}, row_id=VALUE, "
@@ -786,16 +786,11 @@ def render_router(resource: Resource) -> str:
     return code.text()
 
 
-def model_of(package: str) -> str:
-    """The model class a resource package defines (found by reading its models.py)."""
-    return MODELS[package]
-
-
-# Filled by load_models: resource package -> (model class name, owned?).
+# Filled by load_models: each resource package's model class name.
 MODELS: dict[str, str] = {}
 
 
-def sample(resource: Resource, item: Field) -> str:
+def sample(item: Field) -> str:
     """Python source for a valid value of the field in a request body (n: a serial)."""
     length = item.length or 10_000
     if item.kind in {"str", "text"}:
@@ -857,7 +852,7 @@ def changed(item: Field) -> str | None:
 
 
 def render_tests(project: Project, resource: Resource, owners: dict[str, bool]) -> str:
-    r, s, pkg = resource, resource.singular, project.package
+    r, s = resource, resource.singular
     url = r.name.upper()
     authenticated = project.auth != "none"
     code = Code(
@@ -879,7 +874,7 @@ def render_tests(project: Project, resource: Resource, owners: dict[str, bool]) 
         f"async def new_{s}(client: AsyncClient, headers: dict[str, str]) -> dict[str, Any]:",
         f'    """A valid body for a new {s.replace("_", " ")}{fresh}."""',
     ]
-    values = {item.name: sample(r, item) for item in r.fields if not item.optional}
+    values = {item.name: sample(item) for item in r.fields if not item.optional}
     uses_n = any(re.search(r"\bn\b|\{n\}", value) for value in values.values())
     if uses_n:
         body.append("    n = next(_serial)")
@@ -1104,7 +1099,6 @@ def render_tests(project: Project, resource: Resource, owners: dict[str, bool]) 
                 "    assert response.status_code == 409",
             )
     code.body = body
-    del pkg
     return code.text()
 
 
