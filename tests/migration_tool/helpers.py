@@ -4,11 +4,14 @@ import json
 import re
 import shutil
 import subprocess
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import subprocess_env
+from tests.conftest import run, subprocess_env
 
 CORPUS = Path(__file__).parent / "corpus"
 # The generated project's initial revision: the corpus revisions build on it.
@@ -111,9 +114,17 @@ class Run:
 
 
 def run_tool(
-    service: Path, project: Path, *args: str, env: dict[str, str] | None = None
+    service: Path,
+    project: Path,
+    *args: str,
+    env: dict[str, str] | None = None,
+    cwd: Path | None = None,
 ) -> Run:
-    """`python scripts/database_migration_tool.py <project> ...` with the service's venv."""
+    """`python scripts/database_migration_tool.py <project> ...` with the service's venv.
+
+    From the project's folder by default; `cwd=service` runs it from inside the
+    service, as a user checking another project does.
+    """
     # The tool is the service's own script, run by its own interpreter.
     completed = subprocess.run(
         [
@@ -122,7 +133,7 @@ def run_tool(
             str(project),
             *args,
         ],
-        cwd=project,
+        cwd=cwd or project,
         env=subprocess_env(**(env or {})),
         capture_output=True,
         text=True,
@@ -130,3 +141,35 @@ def run_tool(
         check=False,
     )
     return Run(completed.returncode, completed.stdout, completed.stderr)
+
+
+SERVER = "postgresql://postgres@127.0.0.1:5432"
+
+
+def psql(database: str, sql: str) -> None:
+    run(
+        ["psql", "-v", "ON_ERROR_STOP=1", "-q", f"{SERVER}/{database}", "-c", sql],
+        cwd=Path(),
+    )
+
+
+@contextmanager
+def scratch_database() -> Iterator[str]:
+    """A database of its own on the shared server (random name), dropped after."""
+    name = f"migration_tool_{uuid.uuid4().hex[:12]}"
+    psql("postgres", f'CREATE DATABASE "{name}"')
+    try:
+        yield f"{SERVER}/{name}"
+    finally:
+        psql("postgres", f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def upgrade(service: Path, project: Path, url: str) -> None:
+    """`alembic upgrade head` for real, as the deploy's migration job runs it."""
+    run(
+        [str(service / ".venv" / "bin" / "alembic"), "upgrade", "head"],
+        cwd=project,
+        # development: env.py loads the settings, which want a real SECRET_KEY
+        # in production.
+        env={"DATABASE_URL": url, "APP_ENV": "development"},
+    )

@@ -21,6 +21,8 @@ from tests.migration_tool.helpers import (
     cases,
     expected_findings,
     run_tool,
+    scratch_database,
+    upgrade,
 )
 
 # The one case whose revision does not render offline: it reads op.get_bind().
@@ -134,6 +136,19 @@ def test_fix_rewrites_to_the_golden_file_and_is_idempotent(
     assert again.findings == [], again.describe()
     assert "rewrote" not in again.stderr
     assert revision.read_text() == case.variant("fixed").read_text()
+
+
+@pytest.mark.parametrize("case", by_case(fixable=True))
+def test_what_fix_writes_runs_on_a_real_postgresql(
+    service: Path, tmp_path: Path, case: Case
+) -> None:
+    """Quoting, names, autocommit blocks: PostgreSQL itself accepts every fix."""
+    project = build_project(service, tmp_path / "project", case, "unsafe")
+    fixed = run_tool(service, project, "--format", "json", "--fix")
+    assert "rewrote 1 file(s)" in fixed.stderr, fixed.describe()
+
+    with scratch_database() as url:
+        upgrade(service, project, url)
 
 
 @pytest.mark.parametrize("case", by_case(names=NEEDS_A_HUMAN))

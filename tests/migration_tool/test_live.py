@@ -4,18 +4,24 @@ The server is shared: each test run works in a database of its own, with a
 random name, dropped at the end.
 """
 
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import run
-from tests.migration_tool.helpers import CASE_FILE, Case, build_project, run_tool
+from tests.migration_tool.helpers import (
+    CASE_FILE,
+    SERVER,
+    Case,
+    build_project,
+    psql,
+    run_tool,
+    scratch_database,
+    upgrade,
+)
 
 pytestmark = pytest.mark.xdist_group("defaults")
 
-SERVER = "postgresql://postgres@127.0.0.1:5432"
 # 200,000 items: enough that the table grades as large (>= 100,000 rows).
 SCHEMA_PROBLEMS = """
 INSERT INTO users (id, email, password_hash)
@@ -36,29 +42,13 @@ ANALYZE;
 """
 
 
-def psql(database: str, sql: str) -> None:
-    run(
-        ["psql", "-v", "ON_ERROR_STOP=1", "-q", f"{SERVER}/{database}", "-c", sql],
-        cwd=Path(),
-    )
-
-
 @pytest.fixture(scope="module")
 def live_database(service: Path) -> Iterator[str]:
     """The service's schema at its head, a large items table and some known faults."""
-    name = f"migration_tool_{uuid.uuid4().hex[:12]}"
-    psql("postgres", f'CREATE DATABASE "{name}"')
-    url = f"{SERVER}/{name}"
-    try:
-        run(
-            [".venv/bin/alembic", "upgrade", "head"],
-            cwd=service,
-            env={"DATABASE_URL": url},
-        )
-        psql(name, SCHEMA_PROBLEMS)
+    with scratch_database() as url:
+        upgrade(service, service, url)
+        psql(url.rsplit("/", 1)[1], SCHEMA_PROBLEMS)
         yield url
-    finally:
-        psql("postgres", f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def test_live_look_grades_lock_risk_and_finds_schema_faults(

@@ -295,6 +295,89 @@ def _batch_table(item: ast.withitem) -> tuple[str, str] | None:
     return None
 
 
+_DIALECT_NAMES = {"dialect", "dialect_name", "engine"}
+POSTGRESQL = {"postgresql", "postgres"}
+
+
+def _is_dialect_name(node: ast.expr) -> bool:
+    """`bind.dialect.name`, `op.get_bind().engine.name`, `dialect_name`, ..."""
+    if isinstance(node, ast.Attribute) and node.attr == "name":
+        inner = node.value
+        return (isinstance(inner, ast.Attribute) and inner.attr in _DIALECT_NAMES) or (
+            isinstance(inner, ast.Name) and inner.id in _DIALECT_NAMES
+        )
+    return isinstance(node, ast.Name) and node.id in {"dialect_name", "db_dialect"}
+
+
+def _strings(node: ast.expr) -> set[str] | None:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return {node.value}
+    if isinstance(node, ast.Tuple | ast.List | ast.Set):
+        values = [_strings(item) for item in node.elts]
+        if all(value is not None and len(value) == 1 for value in values):
+            return {next(iter(value)) for value in values if value}
+    return None
+
+
+DIALECTS = ("postgres", "mysql", "mariadb", "sqlite", "mssql", "oracle")
+# What a PostgreSQL URL (or dialect name) starts with.
+PG_URL = "postgresql+driver://"
+
+
+def _url_prefix(test: ast.expr) -> set[str] | None:
+    """The prefixes of `url.startswith("mysql")` when they name database dialects."""
+    if not (
+        isinstance(test, ast.Call)
+        and isinstance(test.func, ast.Attribute)
+        and test.func.attr == "startswith"
+        and len(test.args) == 1
+    ):
+        return None
+    prefixes = _strings(test.args[0])
+    if prefixes and all(prefix.startswith(DIALECTS) for prefix in prefixes):
+        return prefixes
+    return None
+
+
+def on_postgresql(test: ast.expr) -> bool | None:
+    """Whether a dialect test holds on PostgreSQL; None when it is not one."""
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        inner = on_postgresql(test.operand)
+        return None if inner is None else not inner
+    if isinstance(test, ast.BoolOp):
+        values = [on_postgresql(value) for value in test.values]
+        if any(value is None for value in values):
+            return None
+        combine = all if isinstance(test.op, ast.And) else any
+        return combine(bool(value) for value in values)
+    if startswith := _url_prefix(test):
+        return any(PG_URL.startswith(prefix) for prefix in startswith)
+    if not (isinstance(test, ast.Compare) and len(test.ops) == 1):
+        return None
+    if isinstance(test.ops[0], ast.Is | ast.IsNot) and isinstance(
+        test.comparators[0], ast.Constant
+    ):
+        # `url.startswith("sqlite") is False`
+        inner = on_postgresql(test.left)
+        expected = test.comparators[0].value
+        if inner is None or not isinstance(expected, bool):
+            return None
+        same = inner is expected
+        return same if isinstance(test.ops[0], ast.Is) else not same
+    left, right = test.left, test.comparators[0]
+    if _is_dialect_name(right) and not _is_dialect_name(left):
+        left, right = right, left
+    names = _strings(right)
+    if not _is_dialect_name(left) or names is None:
+        return None
+    match test.ops[0]:
+        case ast.Eq() | ast.In():
+            return bool(names & POSTGRESQL)
+        case ast.NotEq() | ast.NotIn():
+            return not names & POSTGRESQL
+    return None
+
+
 def actions_from_source(function: ast.FunctionDef) -> list[Action]:
     """Walk upgrade() in order, tracking autocommit blocks like the renderer does."""
     actions: list[Action] = []
@@ -316,6 +399,13 @@ def actions_from_source(function: ast.FunctionDef) -> list[Action]:
                 if autocommit:
                     state["block"] += 1
                 continue
+            if isinstance(statement, ast.If):
+                branch = on_postgresql(statement.test)
+                if branch is not None:
+                    # Only what runs on PostgreSQL is judged (the MySQL branch is not).
+                    chosen = statement.body if branch else statement.orelse
+                    visit(chosen, in_transaction, batches)
+                    continue
             nested = [
                 getattr(statement, field)
                 for field in ("body", "orelse", "finalbody")

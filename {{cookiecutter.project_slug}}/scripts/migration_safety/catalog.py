@@ -110,6 +110,14 @@ RULES: dict[str, Rule] = {
         "Point down_revision at an existing revision (`alembic heads` shows the "
         "current head).",
     ),
+    "unreadable-revision": Rule(
+        "error",
+        "Alembic cannot load this revision: {problem}",
+        "Every alembic command reads every revision first: the deploy's migration job "
+        "fails before it changes anything.",
+        "Fix the file so Python can parse it and `revision`/`down_revision` are plain "
+        "string literals.",
+    ),
     "model-drift": Rule(
         "error",
         "the models differ from {schema}: {diff}",
@@ -198,17 +206,19 @@ RULES: dict[str, Rule] = {
         "(applies to new rows only), backfill existing rows in batches.",
     ),
     "ban-drop-column": Rule(
-        "error",
-        "dropping a column of {table}",
-        "The running release still selects the column (SQLAlchemy names every mapped "
-        "column): its queries fail the moment the column is gone.",
+        "warning",
+        "dropping a column of {table}: a deploy-ordering hazard, not a lock hazard",
+        "The lock is brief. The danger is the order of the deploy: pods still running "
+        "the previous release select the column (SQLAlchemy names every mapped "
+        "column), and their queries fail the moment it is gone.",
         EXPAND_CONTRACT,
     ),
     "ban-drop-table": Rule(
-        "error",
-        "dropping table {table}",
-        "Code still running the previous release fails on every query of the table; "
-        "the data is gone for any rollback.",
+        "warning",
+        "dropping table {table}: a deploy-ordering hazard, not a lock hazard",
+        "The lock is brief. The danger is the order of the deploy: pods still running "
+        "the previous release fail on every query of the table, and the data is gone "
+        "for any rollback.",
         EXPAND_CONTRACT,
     ),
     "renaming-column": Rule(
@@ -242,6 +252,15 @@ RULES: dict[str, Rule] = {
         "whole build.",
         "CREATE UNIQUE INDEX CONCURRENTLY, then `ADD CONSTRAINT ... PRIMARY KEY USING "
         "INDEX ...`.",
+    ),
+    "enum-value-in-transaction": Rule(
+        "warning",
+        "ALTER TYPE {type} ADD VALUE inside the migration's transaction",
+        "The new value cannot be used until the transaction commits: a later statement "
+        "or revision of the same `alembic upgrade` that uses it fails, and before "
+        "PostgreSQL 12 the statement itself fails inside a transaction block.",
+        "Run it in `with op.get_context().autocommit_block():` (it commits at once; "
+        "ADD VALUE cannot be rolled back anyway).",
     ),
     "prefer-timestamp-tz": Rule(
         "warning",

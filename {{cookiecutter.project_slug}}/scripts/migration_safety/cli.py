@@ -1,6 +1,7 @@
 """Command line: parse arguments, run the stages, print, choose the exit code."""
 
 import argparse
+import contextlib
 import json
 import logging
 import os
@@ -8,6 +9,7 @@ import sys
 from pathlib import Path
 
 from . import engine, fix, report
+from .discovery import Request
 from .model import SEVERITY_RANK, Finding, ProjectError
 
 VERSION = "1.0.0"
@@ -27,7 +29,37 @@ def parser() -> argparse.ArgumentParser:
             "`# migration-safety: ignore[rule-id] why it is safe`."
         ),
     )
-    cli.add_argument("path", type=Path, help="the project (or its alembic.ini)")
+    cli.add_argument(
+        "path",
+        type=Path,
+        help=(
+            "the project (its alembic.ini, pyproject.toml or migrations folder is "
+            "found below it), or its config file"
+        ),
+    )
+    where = cli.add_argument_group(
+        "where the migrations are (when the search below PATH cannot tell)"
+    )
+    where.add_argument(
+        "--script-location",
+        type=Path,
+        metavar="FOLDER",
+        help="the Alembic folder holding env.py and versions/ (relative to PATH)",
+    )
+    where.add_argument(
+        "--config", type=Path, metavar="FILE", help="alembic.ini or pyproject.toml"
+    )
+    where.add_argument(
+        "--section", metavar="NAME", help="the ini section to read (default: alembic)"
+    )
+    where.add_argument(
+        "--python",
+        metavar="PATH",
+        help=(
+            "the project's own interpreter: revisions are imported and rendered "
+            "there, so those that import the application render fully"
+        ),
+    )
     cli.add_argument("--verbose", action="store_true", help="show the rendered SQL too")
     cli.add_argument(
         "--format", choices=("text", "json", "sarif", "gitlab"), default="text"
@@ -80,13 +112,21 @@ def main(argv: list[str] | None = None) -> int:
         )
         return EXIT_ERROR
     options = engine.Options(
-        path=args.path,
+        request=Request(
+            path=args.path,
+            config=args.config,
+            section=args.section,
+            script_location=args.script_location,
+        ),
         pg_version=args.pg_version,
         squawk=args.squawk,
         use_squawk=not args.no_squawk,
+        python=args.python,
     )
     try:
-        findings, result, fix_notes = _run(options, args)
+        # What the revisions and env.py print must not mix into the report.
+        with contextlib.redirect_stdout(sys.stderr):
+            findings, result, fix_notes = _run(options, args)
     except ProjectError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_ERROR
@@ -120,7 +160,7 @@ def _run(
         from . import drift
 
         # Constraint names then follow the models' naming convention, as online.
-        target_metadata, note = drift.load_target_metadata(options.path)
+        target_metadata, note = drift.load_target_metadata(options.request)
         if note:
             fix_notes.append(note)
     result = engine.analyse(options, target_metadata)
@@ -153,7 +193,7 @@ def _run(
         from . import drift
 
         findings += drift.database_checks(
-            result, args.database_url, args.scratch_database_url
+            result, options.request, args.database_url, args.scratch_database_url
         )
     else:
         result.notes.append(

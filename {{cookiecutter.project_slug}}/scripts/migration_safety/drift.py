@@ -11,7 +11,6 @@ the pending migrations, not drift).
 import asyncio
 import io
 import uuid
-from pathlib import Path
 from typing import Any
 
 from alembic import command
@@ -26,6 +25,7 @@ from sqlalchemy.sql.schema import MetaData
 
 from . import live
 from .catalog import finding
+from .discovery import Request
 from .engine import Result
 from .model import Finding, ProjectError
 from .project import load_project
@@ -33,9 +33,9 @@ from .project import load_project
 OFFLINE_URL = "postgresql://offline-render/"
 
 
-def load_target_metadata(path: Path) -> tuple[MetaData | None, str | None]:
+def load_target_metadata(request: Request) -> tuple[MetaData | None, str | None]:
     """env.py's target_metadata, by running env.py offline with nothing to do."""
-    project = load_project(path)
+    project = load_project(request)
     config = project.config
     if not config.get_main_option("sqlalchemy.url"):
         # env.py would otherwise ask the app's settings for DATABASE_URL.
@@ -137,11 +137,14 @@ async def _live_drift(url: str, heads: set[str], metadata: MetaData) -> list[str
 
 
 def database_checks(
-    result: Result, database_url: str | None, scratch_url: str | None
+    result: Result,
+    request: Request,
+    database_url: str | None,
+    scratch_url: str | None,
 ) -> list[Finding]:
     findings: list[Finding] = []
     project = result.project
-    metadata, note = load_target_metadata(project.root)
+    metadata, note = load_target_metadata(request)
     heads = {rev.revision for rev in project.revisions} - {
         down for rev in project.revisions for down in rev.down_revisions
     }
@@ -157,7 +160,7 @@ def database_checks(
     schema_source = "the schema the migrations build" if scratch_url else "the database"
     try:
         if scratch_url:
-            config = load_project(project.root).config
+            config = load_project(request).config
             differences = asyncio.run(_scratch_drift(scratch_url, config, metadata))
         elif database_url:
             differences = asyncio.run(_live_drift(database_url, heads, metadata))

@@ -9,12 +9,13 @@ from pathlib import Path
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.sql.schema import MetaData
 
-from . import astops, rules, squawk
+from . import astops, external, rules, squawk
 from . import project as projects
 from .catalog import finding
-from .model import Analysis, Finding
+from .discovery import Request
+from .model import Analysis, Finding, Revision
 from .project import Project, display
-from .render import Renderer
+from .render import Renderer, RevisionImportError, import_revision
 from .source import SourceIndex, downgrade_state, uses_live_connection
 
 LIVE_RULES = frozenset(
@@ -31,10 +32,12 @@ LIVE_RULES = frozenset(
 
 @dataclass
 class Options:
-    path: Path
+    request: Request
     pg_version: int = 16
     squawk: str | None = None
     use_squawk: bool = True
+    # The target project's interpreter, to render revisions that import the app.
+    python: str | None = None
 
 
 @dataclass
@@ -67,20 +70,32 @@ def analyse(options: Options, target_metadata: MetaData | None = None) -> Result
     timings: dict[str, float] = {}
     clock = _Clock(timings)
     with clock("load"):
-        project = projects.load_project(options.path)
+        project = projects.load_project(options.request)
         result = Result(project, [], projects.graph_findings(project), timings=timings)
+    result.notes.append(project.target.describe())
+    result.notes += [
+        f"{display(problem.path)}: {problem.problem}: skipped"
+        for problem in project.unreadable
+        if not problem.is_revision
+    ]
     dialect = postgresql.dialect()  # type: ignore[no-untyped-call]
     dialect.server_version_info = (options.pg_version, 0)
     schema = rules.Schema()
     own: list[list[Finding]] = []
+    elsewhere: dict[Path, Analysis] = {}
+    if options.python:
+        with clock("render"):
+            elsewhere = external.render(
+                options.python, project.revisions, project.sys_path, options.pg_version
+            )
     with Renderer(dialect, target_metadata) as renderer:
         for revision in project.revisions:
             index = SourceIndex(revision)
             result.indexes[revision.path] = index
-            with clock("load"):
-                module = projects.import_revision(revision)
-            with clock("render"):
-                analysis = renderer.render(revision, module)
+            if revision.path in elsewhere:
+                analysis = elsewhere[revision.path]
+            else:
+                analysis = _render_here(revision, project, renderer, clock)
             if analysis.render_error is not None:
                 _read_source_instead(analysis, index, result.notes)
             analysis.created_tables = {
@@ -113,6 +128,20 @@ def analyse(options: Options, target_metadata: MetaData | None = None) -> Result
     return result
 
 
+def _render_here(
+    revision: Revision, project: Project, renderer: Renderer, clock: _Clock
+) -> Analysis:
+    with clock("load"):
+        try:
+            module = import_revision(revision, project.sys_path)
+        except RevisionImportError as error:
+            return Analysis(
+                revision, [], [], render_error=str(error), import_failed=True
+            )
+    with clock("render"):
+        return renderer.render(revision, module)
+
+
 def _read_source_instead(
     analysis: Analysis, index: SourceIndex, notes: list[str]
 ) -> None:
@@ -120,11 +149,15 @@ def _read_source_instead(
     analysis.actions = astops.actions_from_source(upgrade) if upgrade else []
     analysis.statements = []
     bind_line = uses_live_connection(index)
-    reason = (
-        f"line {bind_line} needs a live connection (op.get_bind())"
-        if bind_line
-        else analysis.render_error
-    )
+    if analysis.import_failed:
+        reason = (
+            f"{analysis.render_error}; pass --python with the project's own "
+            "interpreter to render it"
+        )
+    elif bind_line:
+        reason = f"line {bind_line} needs a live connection (op.get_bind())"
+    else:
+        reason = analysis.render_error or ""
     notes.append(
         f"{display(analysis.revision.path)}: not rendered offline ({reason}); "
         "checked with the source rules only"
@@ -185,11 +218,33 @@ def _run_squawk(options: Options, result: Result) -> dict[int, list[dict[str, ob
     return linted
 
 
+# One finding per hazard: where both fire on one statement, the first says more.
+SUBSUMES = {
+    "index-after-alter-in-transaction": "require-concurrent-index-creation",
+    "adding-foreign-key-constraint": "constraint-missing-not-valid",
+}
+
+
+def _one_per_hazard(findings: list[Finding]) -> list[Finding]:
+    present = {(item.path, item.line, item.rule) for item in findings}
+    return [
+        item
+        for item in findings
+        if not any(
+            (item.path, item.line, wider) in present
+            for wider, narrower in SUBSUMES.items()
+            if narrower == item.rule
+        )
+    ]
+
+
 def suppress(result: Result) -> list[Finding]:
     """Drop suppressed findings; report suppressions without a reason or a match."""
     kept: list[Finding] = []
     used: set[tuple[Path, int]] = set()
-    unique = {(f.rule, f.path, f.line, f.message): f for f in result.findings}
+    unique = {
+        (f.rule, f.path, f.line, f.message): f for f in _one_per_hazard(result.findings)
+    }
     for item in unique.values():
         index = result.indexes.get(item.path)
         suppression = index.suppression_for(item.rule, item.line) if index else None

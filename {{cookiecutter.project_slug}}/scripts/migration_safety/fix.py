@@ -164,19 +164,17 @@ def _has_kwarg(call: ast.Call, name: str) -> bool:
     )
 
 
-def _concurrent(file: _File, calls: list[OpCall]) -> list[Edit]:
-    """Concurrent index create/drop, grouped into one autocommit block per run."""
+def _autocommit(file: _File, calls: list[OpCall], extra: dict[str, str]) -> list[Edit]:
+    """Calls moved out of the transaction (with `extra` keywords), one autocommit
+    block per run of neighbouring statements."""
     edits = []
     wrap: list[OpCall] = []
-    concurrently = {"postgresql_concurrently": "True"}
     for op in calls:
         if not file.in_autocommit(op.statement):
             wrap.append(op)
-        elif not _has_kwarg(op.call, "postgresql_concurrently"):
+        elif any(not _has_kwarg(op.call, name) for name in extra):
             start, end = file.span(op.statement)
-            text = file.call_text(
-                op.statement, op.call, _indent(op.statement), concurrently
-            )
+            text = file.call_text(op.statement, op.call, _indent(op.statement), extra)
             edits.append(Edit(start, end, text))
     for group in _consecutive(file, wrap):
         start, _ = file.span(group[0].statement)
@@ -188,9 +186,7 @@ def _concurrent(file: _File, calls: list[OpCall]) -> list[Edit]:
                 previous_end = file.span(group[position - 1].statement)[1]
                 between = file.source[previous_end : file.span(op.statement)[0]]
                 parts.append(_reindent(between))
-            parts.append(
-                file.call_text(op.statement, op.call, indent + "    ", concurrently)
-            )
+            parts.append(file.call_text(op.statement, op.call, indent + "    ", extra))
         edits.append(Edit(start, end, "".join(parts)))
     return edits
 
@@ -222,11 +218,7 @@ def _consecutive(file: _File, calls: list[OpCall]) -> list[list[OpCall]]:
 
 
 def _validate_block(indent: str, table: str, name: str, schema: str | None) -> str:
-    target = (
-        f"{sqltext.quote(schema)}.{sqltext.quote(table)}"
-        if schema
-        else sqltext.quote(table)
-    )
+    target = _qualified(table, schema)
     sql = f"ALTER TABLE {target} VALIDATE CONSTRAINT {sqltext.quote(name)}"
     return f"{indent}{AUTOCOMMIT}\n" + format_call(
         indent + "    ", "op.execute", [_py_string(sql)]
@@ -310,6 +302,159 @@ def _not_null(file: _File, op: OpCall, request: FixRequest) -> list[Edit]:
     return [Edit(start, end, f"{check}\n{validate}\n{original}\n{drop}")]
 
 
+def _qualified(table: str, schema: str | None) -> str:
+    quoted = sqltext.quote(table)
+    return f"{sqltext.quote(schema)}.{quoted}" if schema else quoted
+
+
+def _schema_keyword(call: ast.Call) -> tuple[bool, str | None]:
+    """(usable, schema): a schema= that is not a literal cannot be rewritten."""
+    schema = _literal_keyword(call, "schema")
+    present = any(kw.arg == "schema" for kw in call.keywords)
+    return (not present or schema is not None), schema
+
+
+FOREIGN_KEY_OPTIONS = {"ondelete", "onupdate", "deferrable", "initially", "name"}
+
+
+def _split_foreign_key(
+    file: _File, op: OpCall, request: FixRequest, naming_known: bool
+) -> list[Edit] | str:
+    """add_column(sa.Column(..., sa.ForeignKey(...))) -> the column, then the key
+    NOT VALID, then VALIDATE after a COMMIT."""
+    statement, call = op.statement, op.call
+    usable, schema = _schema_keyword(call)
+    column_node = call.args[1] if len(call.args) > 1 else None
+    if (
+        not usable
+        or not request.table
+        or len(call.args) != 2
+        or any(kw.arg != "schema" for kw in call.keywords)
+        or not isinstance(column_node, ast.Call)
+        or not column_node.args
+        or not isinstance(column_node.args[0], ast.Constant)
+        or not isinstance(column_node.args[0].value, str)
+    ):
+        return "not a plain add_column(table, sa.Column(name, ...))"
+    column = column_node.args[0].value
+    keys = [
+        arg
+        for arg in column_node.args
+        if isinstance(arg, ast.Call) and _callee(arg) == "ForeignKey"
+    ]
+    if len(keys) != 1:
+        return "more than one foreign key in the column"
+    [key] = keys
+    target = key.args[0] if key.args else None
+    if (
+        not isinstance(target, ast.Constant)
+        or not isinstance(target.value, str)
+        or target.value.count(".") not in (1, 2)
+        or any(kw.arg not in FOREIGN_KEY_OPTIONS for kw in key.keywords)
+    ):
+        return "the foreign key's target is not a literal 'table.column'"
+    *referent_schema, referent, remote = target.value.split(".")
+    explicit = _literal_keyword(key, "name")
+    name = request.name or explicit or f"{request.table}_{column}_fkey"[:63]
+    if request.name is None and explicit is None and naming_known:
+        # The models' convention names no foreign key: PostgreSQL's default stands.
+        pass
+    indent = _indent(statement)
+    column_text = format_call(
+        "",
+        file.segment(column_node.func),
+        [file.segment(arg) for arg in column_node.args if arg is not key]
+        + [
+            f"{kw.arg}={file.segment(kw.value)}" if kw.arg else file.segment(kw.value)
+            for kw in column_node.keywords
+        ],
+    )
+    add = format_call(
+        indent,
+        file.segment(call.func),
+        [file.segment(call.args[0]), column_text]
+        + [f"schema={_py_string(schema)}" for _ in [schema] if schema],
+    )
+    options = [
+        f"{kw.arg}={file.segment(kw.value)}"
+        for kw in key.keywords
+        if kw.arg and kw.arg != "name"
+    ]
+    schemas = [f"source_schema={_py_string(schema)}"] if schema else []
+    if referent_schema:
+        schemas.append(f"referent_schema={_py_string(referent_schema[0])}")
+    create = format_call(
+        indent,
+        "op.create_foreign_key",
+        [
+            f"op.f({_py_string(name)})",
+            file.segment(call.args[0]),
+            _py_string(referent),
+            f"[{_py_string(column)}]",
+            f"[{_py_string(remote)}]",
+            *schemas,
+            *options,
+            "postgresql_not_valid=True",
+        ],
+    )
+    validate = _validate_block(indent, request.table, name, schema)
+    start, end = file.span(statement)
+    return [Edit(start, end, f"{add}\n{create}\n{validate}")]
+
+
+def _callee(call: ast.Call) -> str:
+    func = call.func
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    return func.id if isinstance(func, ast.Name) else ""
+
+
+def _unique_using_index(
+    file: _File, op: OpCall, request: FixRequest, naming_known: bool
+) -> list[Edit] | str:
+    """A UNIQUE constraint -> its index built concurrently, then ADD CONSTRAINT
+    ... UNIQUE USING INDEX (a brief lock, no scan)."""
+    statement, call = op.statement, op.call
+    usable, schema = _schema_keyword(call)
+    if (
+        not usable
+        or not request.table
+        or not request.name
+        or len(call.args) != 3
+        or any(kw.arg != "schema" for kw in call.keywords)
+    ):
+        return "not a plain create_unique_constraint(name, table, columns)"
+    if not (naming_known or _is_final_name(call)):
+        return (
+            "env.py's naming convention is unknown, so is the constraint's name "
+            "(wrap the name in op.f())"
+        )
+    indent = _indent(statement)
+    inner = indent + "    "
+    name = request.name
+    schema_args = [f"schema={_py_string(schema)}"] if schema else []
+    index = format_call(
+        inner,
+        "op.create_index",
+        [
+            f"op.f({_py_string(name)})",
+            file.segment(call.args[1]),
+            file.segment(call.args[2]),
+            "unique=True",
+            *schema_args,
+            "postgresql_concurrently=True",
+        ],
+    )
+    quoted = sqltext.quote(name)
+    sql = (
+        f"ALTER TABLE {_qualified(request.table, schema)} "
+        f"ADD CONSTRAINT {quoted} UNIQUE USING INDEX {quoted}"
+    )
+    attach = format_call(indent, "op.execute", [_py_string(sql)])
+    start, end = file.span(statement)
+    return [Edit(start, end, f"{indent}{AUTOCOMMIT}\n{index}\n{attach}")]
+
+
 def _timeouts(file: _File, missing: Iterable[str]) -> list[Edit]:
     upgrade = file.index.function("upgrade")
     if upgrade is None or not missing:
@@ -381,6 +526,7 @@ def _plan_file(
     edits: list[Edit] = []
     seen: set[tuple[int, str]] = set()
     concurrent: list[OpCall] = []
+    autocommit: list[OpCall] = []
     for item, request in requests:
         if request.kind == "timeouts":
             if (0, "timeouts") not in seen:
@@ -413,7 +559,28 @@ def _plan_file(
                 )
         elif request.kind == "not-null":
             edits += _not_null(file, located, request)
-    return edits + _concurrent(file, concurrent)
+        elif request.kind == "autocommit":
+            autocommit.append(located)
+        elif request.kind in {"split-foreign-key", "unique-using-index"}:
+            rewrite = (
+                _split_foreign_key
+                if request.kind == "split-foreign-key"
+                else _unique_using_index
+            )
+            found = rewrite(file, located, request, naming_known)
+            if isinstance(found, str):
+                skipped.append(
+                    f"{display(item.path)}:{item.line}: [{item.rule}] left as is: "
+                    f"{found}"
+                )
+            else:
+                edits += found
+    concurrently = {"postgresql_concurrently": "True"}
+    return (
+        edits
+        + _autocommit(file, concurrent, concurrently)
+        + _autocommit(file, autocommit, {})
+    )
 
 
 def _apply(source: str, edits: list[Edit]) -> str:

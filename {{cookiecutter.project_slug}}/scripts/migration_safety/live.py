@@ -200,7 +200,7 @@ def check(result: Result, url: str) -> list[Finding]:
     }
     _grade(result.findings, sizes)
     created = _created_at(result)
-    fallback = (result.project.root / "alembic.ini", 1)
+    fallback = (result.project.target.config_file or result.project.env_py, 1)
     found: list[Finding] = []
 
     def where(table: str) -> tuple[Path, int]:

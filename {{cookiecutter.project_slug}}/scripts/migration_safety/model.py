@@ -60,6 +60,8 @@ class Analysis:
     statements: list[Statement]
     # Set when the revision could not be rendered; rules then read the source.
     render_error: str | None = None
+    # The module could not be imported at all (an application package missing here).
+    import_failed: bool = False
     squawk_checked: bool = False
     created_tables: set[str] = field(default_factory=set)
 
@@ -72,7 +74,15 @@ class Analysis:
 class FixRequest:
     """What `--fix` needs to rewrite the `op.*` call behind a finding."""
 
-    kind: Literal["concurrent-index", "not-valid", "not-null", "timeouts"]
+    kind: Literal[
+        "concurrent-index",
+        "not-valid",
+        "not-null",
+        "timeouts",
+        "split-foreign-key",
+        "unique-using-index",
+        "autocommit",
+    ]
     table: str | None = None
     name: str | None = None
     column: str | None = None

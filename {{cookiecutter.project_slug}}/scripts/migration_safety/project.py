@@ -2,13 +2,10 @@
 
 import ast
 import functools
-import importlib.util
 import io
-import sys
-import tomllib
+import re
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 from alembic.config import Config
@@ -16,9 +13,9 @@ from alembic.script import ScriptDirectory
 from alembic.util import CommandError
 
 from .catalog import finding
+from .discovery import Request, Target, locate
 from .model import Finding, ProjectError, Revision
 
-SKIPPED_DIRS = {".git", ".venv", "venv", "node_modules", "__pycache__", ".tox"}
 GRAPH_NAMES = ("revision", "down_revision")
 
 
@@ -29,6 +26,10 @@ class Project:
     script_dir: ScriptDirectory
     revisions: list[Revision]
     env_py: Path
+    target: Target
+    # Where the revisions' imports are looked up (prepend_sys_path, the project).
+    sys_path: list[Path]
+    unreadable: list["UnreadableRevisionError"]
 
     @functools.cached_property
     def env_sets_timeouts(self) -> set[str]:
@@ -58,111 +59,116 @@ def display(path: Path) -> str:
         return str(path)
 
 
-def _has_tool_alembic(pyproject: Path) -> bool:
-    try:
-        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError):
-        return False
-    return "alembic" in data.get("tool", {})
-
-
-def _find_config_files(path: Path) -> tuple[Path | None, Path | None]:
-    """(alembic.ini, pyproject.toml with [tool.alembic]) for `path`."""
-    if not path.exists():
-        raise ProjectError(f"{path} does not exist")
-    if path.is_file():
-        if path.name == "pyproject.toml" and _has_tool_alembic(path):
-            return None, path
-        if path.suffix == ".ini":
-            return path, None
-        raise ProjectError(f"{path} is neither an alembic .ini nor a pyproject.toml")
-    for level in [[path], *_subdirectories(path)]:
-        found = [config for directory in level if (config := _config_in(directory))]
-        if len(found) > 1:
-            places = ", ".join(display(ini or toml or path) for ini, toml in found)
-            raise ProjectError(f"several Alembic projects under {path}: {places}")
-        if found:
-            return found[0]
-    raise ProjectError(
-        f"no Alembic project under {path}: "
-        "no alembic.ini (or [tool.alembic] in pyproject.toml) found"
-    )
-
-
-def _config_in(directory: Path) -> tuple[Path | None, Path | None] | None:
-    ini = directory / "alembic.ini"
-    pyproject = directory / "pyproject.toml"
-    toml = pyproject if pyproject.is_file() and _has_tool_alembic(pyproject) else None
-    if ini.is_file() or toml:
-        return (ini if ini.is_file() else None), toml
-    return None
-
-
-def _subdirectories(path: Path, depth: int = 2) -> list[list[Path]]:
-    """Directories below `path`, one list per level (hidden and venvs skipped)."""
-    levels: list[list[Path]] = []
-    level = [path]
-    for _ in range(depth):
-        level = [
-            child
-            for parent in level
-            for child in sorted(parent.iterdir())
-            if child.is_dir()
-            and child.name not in SKIPPED_DIRS
-            and not child.name.startswith(".")
-        ]
-        levels.append(level)
-    return levels
-
-
-def load_project(path: Path) -> Project:
-    ini, toml = _find_config_files(path)
-    config = Config(
-        file_=str(ini) if ini else None,
-        toml_file=str(toml) if toml else None,
-        stdout=io.StringIO(),
-    )
-    root = (ini or toml or path).resolve().parent
-    location = config.get_alembic_option("script_location")
-    if (
-        ini is not None
-        and location
-        and not Path(location).exists()
-        and (root / location).is_dir()
-    ):
-        # Alembic reads a relative script_location from the working directory;
-        # the tool may be run from anywhere.
-        config.set_main_option("script_location", str(root / location))
+def load_project(request: Request) -> Project:
+    target = locate(request)
+    config = _config(target)
     try:
         script_dir = ScriptDirectory.from_config(config)
     except CommandError as error:
-        raise ProjectError(f"{display(ini or toml or path)}: {error}") from error
-    locations = [Path(p) for p in script_dir.version_locations or [script_dir.versions]]
+        raise ProjectError(f"{display(target.script_dir)}: {error}") from error
+    folder = target.config_file.parent if target.config_file else target.root
+    locations = [
+        path if path.is_absolute() else folder / path
+        for path in map(Path, script_dir.version_locations or [script_dir.versions])
+    ]
     pattern = "**/*.py" if script_dir.recursive_version_locations else "*.py"
     files = sorted(
         file.resolve()
-        for folder in locations
-        if folder.is_dir()
-        for file in folder.glob(pattern)
+        for location in locations
+        if location.is_dir()
+        for file in location.glob(pattern)
         if not file.name.startswith(("__init__", ".#"))
     )
-    revisions = [_parse_revision(file) for file in files]
+    revisions, unreadable = [], []
+    for file in files:
+        try:
+            revisions.append(_parse_revision(file))
+        except UnreadableRevisionError as error:
+            unreadable.append(error)
     return Project(
-        root=root,
+        root=target.root,
         config=config,
         script_dir=script_dir,
         revisions=_in_order(revisions),
         env_py=Path(script_dir.dir) / "env.py",
+        target=target,
+        sys_path=_sys_path(config, folder, target.root),
+        unreadable=unreadable,
     )
 
 
+def _config(target: Target) -> Config:
+    """Alembic's Config for the target, its script folder pinned as an absolute path."""
+    file = target.config_file
+    is_toml = file is not None and file.suffix == ".toml"
+    config = Config(
+        file_=str(file) if file and not is_toml else None,
+        toml_file=str(file) if file and is_toml else None,
+        ini_section=target.section,
+        stdout=io.StringIO(),
+    )
+    # Escaped: the ini parser would read a % in the path as interpolation.
+    config.set_main_option("script_location", str(target.script_dir).replace("%", "%%"))
+    return config
+
+
+def _sys_path(config: Config, folder: Path, root: Path) -> list[Path]:
+    """Where the revisions' own imports are found, as `alembic` would set it up."""
+    try:
+        prepend = config.get_alembic_option("prepend_sys_path")
+    except Exception:  # a malformed option must not stop the analysis
+        prepend = None
+    entries = [
+        path if path.is_absolute() else folder / path
+        for path in map(Path, str(prepend or "").replace(",", " ").split())
+    ]
+    entries += [root, root / "src"]
+    unique: list[Path] = []
+    for entry in entries:
+        resolved = entry.resolve()
+        if resolved.is_dir() and resolved not in unique:
+            unique.append(resolved)
+    return unique
+
+
+class UnreadableRevisionError(Exception):
+    """A file in versions/ that Alembic could not load either."""
+
+    def __init__(
+        self,
+        path: Path,
+        line: int,
+        problem: str,
+        revision: str | None,
+        *,
+        is_revision: bool = True,
+    ) -> None:
+        super().__init__(f"{display(path)}:{line}: {problem}")
+        self.path = path
+        self.line = line
+        self.problem = problem
+        self.revision = revision
+        # A helper module in versions/ is skipped (with a note), not an error.
+        self.is_revision = is_revision
+
+
+_REVISION_ID = re.compile(
+    r"""^revision\s*(?::[^=]*)?=\s*['"]([^'"]+)['"]""", re.MULTILINE
+)
+
+
 def _parse_revision(path: Path) -> Revision:
-    source = path.read_text(encoding="utf-8")
+    source = path.read_text(encoding="utf-8", errors="replace")
+    found = _REVISION_ID.search(source)
+    revision_id = found.group(1) if found else None
     try:
         tree = ast.parse(source, filename=str(path))
     except SyntaxError as error:
-        raise ProjectError(
-            f"{display(path)}:{error.lineno}: cannot parse the revision: {error.msg}"
+        raise UnreadableRevisionError(
+            path,
+            error.lineno or 1,
+            f"cannot parse the revision: {error.msg}",
+            revision_id,
         ) from error
     values: dict[str, Any] = {}
     lines: dict[str, int] = {}
@@ -172,12 +178,14 @@ def _parse_revision(path: Path) -> Revision:
             try:
                 values[target] = ast.literal_eval(value)
             except ValueError as error:
-                raise ProjectError(
-                    f"{display(path)}:{node.lineno}: {target} must be a literal"
+                raise UnreadableRevisionError(
+                    path, node.lineno, f"{target} must be a literal", revision_id
                 ) from error
             lines[target] = node.lineno
     if not isinstance(values.get("revision"), str):
-        raise ProjectError(f"{display(path)}: not a revision (no `revision = '...'`)")
+        raise UnreadableRevisionError(
+            path, 1, "not a revision (no `revision = '...'`)", None, is_revision=False
+        )
     down = values.get("down_revision")
     downs = (down,) if isinstance(down, str) else tuple(down or ())
     return Revision(
@@ -237,7 +245,20 @@ def _in_order(revisions: list[Revision]) -> list[Revision]:
 
 
 def graph_findings(project: Project) -> list[Finding]:
-    known = {rev.revision for rev in project.revisions}
+    unreadable = [
+        finding(
+            "unreadable-revision",
+            problem.path,
+            problem.line,
+            revision=problem.revision,
+            problem=problem.problem,
+        )
+        for problem in project.unreadable
+        if problem.is_revision
+    ]
+    known = {rev.revision for rev in project.revisions} | {
+        problem.revision for problem in project.unreadable if problem.revision
+    }
     parents = {down for rev in project.revisions for down in rev.down_revisions}
     findings = [
         finding(
@@ -252,8 +273,9 @@ def graph_findings(project: Project) -> list[Finding]:
         if down not in known
     ]
     heads = [rev for rev in project.revisions if rev.revision not in parents]
-    # A missing parent splits the graph: the extra "head" is not the problem.
-    if len(heads) > 1 and not findings:
+    # A missing parent splits the graph: the extra "head" is not the problem,
+    # and an unreadable revision hides the links it holds.
+    if len(heads) > 1 and not findings and not unreadable:
         names = ", ".join(head.revision for head in heads)
         findings.extend(
             finding(
@@ -265,32 +287,4 @@ def graph_findings(project: Project) -> list[Finding]:
             )
             for head in heads
         )
-    return findings
-
-
-def import_revision(revision: Revision) -> ModuleType:
-    name = f"_migration_safety_{revision.revision}"
-    spec = importlib.util.spec_from_file_location(name, revision.path)
-    if spec is None or spec.loader is None:
-        raise ProjectError(f"{display(revision.path)}: cannot import the revision")
-    module = importlib.util.module_from_spec(spec)
-    try:
-        spec.loader.exec_module(module)
-    except Exception as error:
-        line = _line_in(error, revision.path)
-        where = f"{display(revision.path)}:{line}" if line else display(revision.path)
-        raise ProjectError(
-            f"{where}: cannot import the revision: {type(error).__name__}: {error}"
-        ) from error
-    sys.modules[name] = module
-    return module
-
-
-def _line_in(error: BaseException, path: Path) -> int | None:
-    traceback = error.__traceback__
-    line = None
-    while traceback is not None:
-        if Path(traceback.tb_frame.f_code.co_filename) == path:
-            line = traceback.tb_lineno
-        traceback = traceback.tb_next
-    return line
+    return unreadable + findings

@@ -7,8 +7,10 @@ the `op.*` call that is running (found by walking the Python stack), so a
 finding on the SQL can point at the Python that produced it.
 """
 
+import importlib.util
 import re
 import sys
+from pathlib import Path
 from types import FrameType, ModuleType
 from typing import Any
 
@@ -21,6 +23,44 @@ from sqlalchemy.types import TypeEngine
 
 from . import sqltext
 from .model import Action, Analysis, Revision, Statement
+
+
+class RevisionImportError(Exception):
+    """The revision's module cannot be imported in this interpreter."""
+
+
+def import_revision(revision: Revision, sys_path: list[Path]) -> ModuleType:
+    """Import the revision as Alembic does, with the project's folders importable."""
+    name = f"_migration_safety_{revision.revision}"
+    spec = importlib.util.spec_from_file_location(name, revision.path)
+    if spec is None or spec.loader is None:
+        raise RevisionImportError(f"{revision.path}: cannot import the revision")
+    module = importlib.util.module_from_spec(spec)
+    added = [str(path) for path in sys_path if str(path) not in sys.path]
+    sys.path[:0] = added
+    try:
+        spec.loader.exec_module(module)
+    except Exception as error:
+        line = _line_in(error, revision.path)
+        where = f"line {line}: " if line else ""
+        raise RevisionImportError(
+            f"cannot be imported here: {where}{type(error).__name__}: {error}"
+        ) from error
+    finally:
+        for entry in added:
+            sys.path.remove(entry)
+    sys.modules[name] = module
+    return module
+
+
+def _line_in(error: BaseException, path: Path) -> int | None:
+    traceback = error.__traceback__
+    line = None
+    while traceback is not None:
+        if Path(traceback.tb_frame.f_code.co_filename) == path:
+            line = traceback.tb_lineno
+        traceback = traceback.tb_next
+    return line
 
 
 def _caller_line(path: str, fallback: int) -> int:

@@ -120,6 +120,21 @@ def fix_for(rule: str, action: Action, pg_version: int) -> FixRequest | None:
     ):
         return FixRequest("not-valid", action.table, name)
     if (
+        rule == "adding-foreign-key-constraint"
+        and op == "add_column"
+        and action.details.get("type") == "foreignkey"
+    ):
+        # sa.Column(..., sa.ForeignKey(...)) in add_column: split it out.
+        return FixRequest("split-foreign-key", action.table, name)
+    if (
+        rule == "disallowed-unique-constraint"
+        and op == "create_unique_constraint"
+        and name
+    ):
+        return FixRequest("unique-using-index", action.table, name)
+    if rule == "enum-value-in-transaction" and op == "execute":
+        return FixRequest("autocommit", action.table, action.details.get("type"))
+    if (
         rule == "adding-not-nullable-field"
         and op == "alter_column"
         and pg_version >= 12
@@ -183,6 +198,24 @@ def own_findings(
         *_index_after_alter(analysis, pg_version),
         *_type_changes(analysis, schema),
         *_json_columns(analysis),
+        *_enum_values(analysis, pg_version),
+    ]
+
+
+def _enum_values(analysis: Analysis, pg_version: int) -> list[Finding]:
+    rule = "enum-value-in-transaction"
+    return [
+        _at(
+            rule,
+            analysis,
+            action,
+            # Before PostgreSQL 12 the statement fails inside a transaction block.
+            severity="error" if pg_version < 12 else None,
+            fix=fix_for(rule, action, pg_version),
+            type=action.details.get("type"),
+        )
+        for action in analysis.actions
+        if action.op == "add_enum_value" and action.in_transaction
     ]
 
 
@@ -345,7 +378,7 @@ def _core_rules(
     elif op == "add_constraint" and existing and not details.get("using_index"):
         kind = details.get("type")
         if kind == "foreignkey" and not details.get("not_valid"):
-            rules += ["constraint-missing-not-valid", "adding-foreign-key-constraint"]
+            rules.append("adding-foreign-key-constraint")
         elif kind == "check" and not details.get("not_valid"):
             rules.append("constraint-missing-not-valid")
         elif kind == "unique":

@@ -9,6 +9,9 @@ table and the few options the rules look at.
 import re
 from typing import Any
 
+from sqlalchemy.dialects import postgresql
+
+_PREPARER = postgresql.dialect().identifier_preparer  # type: ignore[no-untyped-call]
 _IDENT = r'(?:"(?:[^"]|"")+"|[A-Za-z_][\w$]*)'
 _QUALIFIED = rf"{_IDENT}(?:\s*\.\s*{_IDENT})?"
 _TYPE_STOP = re.compile(
@@ -64,9 +67,9 @@ def unquote(identifier: str) -> str:
 
 
 def quote(identifier: str) -> str:
-    if re.fullmatch(r"[a-z_][a-z0-9_$]*", identifier):
-        return identifier
-    return '"' + identifier.replace('"', '""') + '"'
+    """`identifier` as PostgreSQL must read it: reserved words (user, order,
+    case) and names with capitals or odd characters in double quotes."""
+    return _PREPARER.quote(identifier)
 
 
 def normalize_type(text: str) -> str:
@@ -305,6 +308,10 @@ def classify(sql: str) -> tuple[str, str | None, dict[str, Any]]:
     ):
         op, details = _alter_table(found.group(2))
         return op, unquote(found.group(1)), details
+    if found := re.match(
+        rf"ALTER\s+TYPE\s+({_QUALIFIED})\s+ADD\s+VALUE\b", text, flags
+    ):
+        return "add_enum_value", None, {"type": unquote(found.group(1))}
     if re.match(
         r"(CREATE|ALTER|DROP|TRUNCATE|COMMENT|GRANT|REVOKE|REINDEX|CLUSTER|VACUUM)\b",
         text,

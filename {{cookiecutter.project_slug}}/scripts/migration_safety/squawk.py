@@ -36,6 +36,12 @@ EXCLUDED_RULES = (
     "require-statement-timeout",
     # unsafe-type-change has a safe list (varchar -> text, widening) squawk lacks.
     "changing-column-type",
+    # SQLAlchemy renders an Integer primary key as SERIAL; identity columns are a
+    # style choice, not a migration hazard (and would flag every such table).
+    "prefer-identity",
+    # Appending a value is the usual intent; the order only shows in ORDER BY.
+    # enum-value-in-transaction covers what breaks deploys.
+    "require-enum-value-ordering",
 )
 # Lock rules mean nothing on a table the same revision created: it is empty and
 # nobody else can see it until COMMIT.
@@ -177,9 +183,10 @@ def squawk_findings(
         if (
             rule == "constraint-missing-not-valid"
             and action is not None
-            and action.details.get("type") in {"unique", "primary"}
+            and action.details.get("type") in {"unique", "primary", "foreignkey"}
         ):
-            # UNIQUE and PRIMARY KEY cannot be NOT VALID: the other rule says what to do.
+            # One finding per hazard: a foreign key is adding-foreign-key-constraint;
+            # UNIQUE and PRIMARY KEY cannot be NOT VALID (their own rule says why).
             continue
         if (
             rule == "ban-drop-constraint"
