@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.migration_tool.helpers import Run, run_tool
+from tests.conftest import run
+from tests.migration_tool.helpers import Run, run_tool, scratch_database
 
 pytestmark = pytest.mark.xdist_group("defaults")
 
@@ -420,6 +421,114 @@ def test_only_the_postgresql_branch_is_judged(service: Path, tmp_path: Path) -> 
         result.describe()
     )
     assert "needs a live connection (op.get_bind())" in result.stderr
+
+
+# How the project's Flask app would run its migrations in production, reduced to
+# what Alembic needs: a connection (Flask is not installed here).
+ONLINE_ENV_PY = """\
+import asyncio
+import os
+
+from alembic import context
+from sqlalchemy import pool
+from sqlalchemy.ext.asyncio import create_async_engine
+
+
+def run(connection):
+    context.configure(connection=connection)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+async def main():
+    url = os.environ["SHOP_DATABASE_URL"]
+    engine = create_async_engine(url, poolclass=pool.NullPool)
+    async with engine.connect() as connection:
+        await connection.run_sync(run)
+    await engine.dispose()
+
+
+asyncio.run(main())
+"""
+
+
+def test_fix_on_reserved_words_and_unnamed_keys_runs_on_postgresql(
+    service: Path, tmp_path: Path
+) -> None:
+    """full-stack-fastapi-template's `user`, dispatch's `case` and `group`, and
+    keys left unnamed (None) as Flask-Migrate's autogenerate writes them."""
+    target = tmp_path / "shop"
+    migrations = target / "migrations"
+    versions = migrations / "versions"
+    versions.mkdir(parents=True)
+    (migrations / "env.py").write_text(FLASK_ENV_PY)
+    (migrations / "alembic.ini").write_text(FLASK_INI)
+    revision(
+        versions,
+        "1a2b3c4d5e6f",
+        None,
+        """
+        op.create_table("user", sa.Column("id", sa.Integer(), primary_key=True))
+        op.create_table(
+            "order",
+            sa.Column("id", sa.Integer(), primary_key=True),
+            sa.Column("user_id", sa.Integer(), nullable=True),
+            sa.Column("case", sa.String(40), nullable=True),
+        )
+        """,
+        downgrade='op.drop_table("order")\nop.drop_table("user")',
+    )
+    unsafe = revision(
+        versions,
+        "2b3c4d5e6f7a",
+        "1a2b3c4d5e6f",
+        """
+        op.execute("SET lock_timeout = '5s'")
+        op.create_foreign_key(None, "order", "user", ["user_id"], ["id"])
+        op.create_unique_constraint(None, "order", ["case"])
+        op.add_column("order", sa.Column("group", sa.Integer(), sa.ForeignKey("user.id")))
+        op.create_index("ix_order_case", "order", ["case"])
+        """,
+        downgrade='op.drop_column("order", "group")',
+    )
+
+    before = run_tool(service, target, "--format", "json", cwd=service)
+    fixed = run_tool(service, target, "--format", "json", "--fix", cwd=service)
+
+    assert {f["rule"] for f in before.findings} == {
+        "adding-foreign-key-constraint",
+        "disallowed-unique-constraint",
+        "index-after-alter-in-transaction",
+    }, before.describe()
+    assert len(before.findings) == 4
+    assert fixed.returncode == 0, fixed.describe()
+    assert fixed.findings == [], fixed.describe()
+    text = unsafe.read_text()
+    assert 'ALTER TABLE "order" VALIDATE CONSTRAINT order_user_id_fkey' in text
+    assert (
+        'ALTER TABLE "order" ADD CONSTRAINT order_case_key UNIQUE USING INDEX' in text
+    )
+    assert 'op.f("order_group_fkey")' in text
+
+    (migrations / "env.py").write_text(ONLINE_ENV_PY)
+    ini = tmp_path / "deploy.ini"
+    ini.write_text(f"[alembic]\nscript_location = {migrations}\n")
+    with scratch_database() as url:
+        run(
+            [
+                str(service / ".venv" / "bin" / "alembic"),
+                "-c",
+                str(ini),
+                "upgrade",
+                "head",
+            ],
+            cwd=target,
+            env={
+                "SHOP_DATABASE_URL": url.replace(
+                    "postgresql://", "postgresql+asyncpg://"
+                )
+            },
+        )
 
 
 def test_nothing_found_names_what_was_searched(service: Path, tmp_path: Path) -> None:

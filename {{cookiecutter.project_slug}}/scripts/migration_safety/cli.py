@@ -166,6 +166,15 @@ def _run(
     result = engine.analyse(options, target_metadata)
     findings = engine.suppress(result)
     if args.fix:
+        naming_known = target_metadata is not None
+        if not naming_known and not _mentions_naming_convention(result.project.root):
+            # No convention anywhere in the code: names are SQLAlchemy's and
+            # PostgreSQL's defaults, so the name to VALIDATE is known.
+            naming_known = True
+            fix_notes.append(
+                "no naming_convention in the project's code: constraint names are "
+                "PostgreSQL's defaults or as written"
+            )
         set_timeouts = {
             analysis.revision.path: {
                 action.details.get("setting", "")
@@ -178,7 +187,7 @@ def _run(
             findings,
             result.indexes,
             set_timeouts,
-            naming_known=target_metadata is not None,
+            naming_known=naming_known,
         )
         for path, text in rewritten.items():
             path.write_text(text, encoding="utf-8")
@@ -202,6 +211,25 @@ def _run(
         )
     findings.sort(key=lambda item: (str(item.path), item.line, item.rule))
     return findings, result, fix_notes
+
+
+def _mentions_naming_convention(root: Path, limit: int = 5000) -> bool:
+    """Whether any Python file of the project sets a naming convention."""
+    skipped = {".git", ".venv", "venv", "node_modules", "site-packages", ".tox"}
+    seen = 0
+    for path in root.rglob("*.py"):
+        if skipped & set(path.parts):
+            continue
+        seen += 1
+        if seen > limit:
+            # Too big to be sure: behave as if it did.
+            return True
+        try:
+            if "naming_convention" in path.read_text(encoding="utf-8", errors="ignore"):
+                return True
+        except OSError:
+            continue
+    return False
 
 
 def _emit(

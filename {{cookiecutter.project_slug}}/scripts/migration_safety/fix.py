@@ -318,7 +318,7 @@ FOREIGN_KEY_OPTIONS = {"ondelete", "onupdate", "deferrable", "initially", "name"
 
 
 def _split_foreign_key(
-    file: _File, op: OpCall, request: FixRequest, naming_known: bool
+    file: _File, op: OpCall, request: FixRequest
 ) -> list[Edit] | str:
     """add_column(sa.Column(..., sa.ForeignKey(...))) -> the column, then the key
     NOT VALID, then VALIDATE after a COMMIT."""
@@ -356,9 +356,6 @@ def _split_foreign_key(
     *referent_schema, referent, remote = target.value.split(".")
     explicit = _literal_keyword(key, "name")
     name = request.name or explicit or f"{request.table}_{column}_fkey"[:63]
-    if request.name is None and explicit is None and naming_known:
-        # The models' convention names no foreign key: PostgreSQL's default stands.
-        pass
     indent = _indent(statement)
     column_text = format_call(
         "",
@@ -562,12 +559,12 @@ def _plan_file(
         elif request.kind == "autocommit":
             autocommit.append(located)
         elif request.kind in {"split-foreign-key", "unique-using-index"}:
-            rewrite = (
-                _split_foreign_key
+            # The split key's name is pinned with op.f(): no convention applies.
+            found = (
+                _split_foreign_key(file, located, request)
                 if request.kind == "split-foreign-key"
-                else _unique_using_index
+                else _unique_using_index(file, located, request, naming_known)
             )
-            found = rewrite(file, located, request, naming_known)
             if isinstance(found, str):
                 skipped.append(
                     f"{display(item.path)}:{item.line}: [{item.rule}] left as is: "

@@ -100,7 +100,7 @@ def not_null_proven(analysis: Analysis, target: Action) -> bool:
 def fix_for(rule: str, action: Action, pg_version: int) -> FixRequest | None:
     """The mechanical rewrite for `rule` on this call, when there is one."""
     op = action.details.get("alembic_op")
-    name = action.details.get("name")
+    name = action.details.get("name") or default_name(action)
     if (
         rule
         in {
@@ -142,6 +142,17 @@ def fix_for(rule: str, action: Action, pg_version: int) -> FixRequest | None:
     ):
         return FixRequest("not-null", action.table, column=action.details.get("column"))
     return None
+
+
+def default_name(action: Action) -> str | None:
+    """The name PostgreSQL gives an unnamed key (`order_user_id_fkey`), when short
+    enough that it needs no truncation (which PostgreSQL does its own way)."""
+    suffix = {"foreignkey": "fkey", "unique": "key"}.get(action.details.get("type", ""))
+    columns = action.details.get("columns") or []
+    if action.op != "add_constraint" or not (suffix and columns and action.table):
+        return None
+    name = "_".join([action.table, *columns, suffix])
+    return name if len(name.encode()) <= 63 else None
 
 
 def _type_change_is_safe(before: str, after: str) -> bool:

@@ -195,8 +195,12 @@ def _alter_table(rest: str) -> tuple[str, dict[str, Any]]:
     if constraint:
         kind = constraint.group(2).split()[0].lower()
         tail = constraint.group(3)
+        columns = re.match(r"\s*\(([^)]*)\)", tail)
         return "add_constraint", {
             "type": {"foreign": "foreignkey", "primary": "primary"}.get(kind, kind),
+            "columns": [unquote(c) for c in columns.group(1).split(",")]
+            if columns and kind in {"foreign", "unique"}
+            else [],
             "name": unquote(constraint.group(1)) if constraint.group(1) else None,
             "not_valid": bool(re.search(r"\bNOT\s+VALID\s*$", tail, flags)),
             "condition": _check_condition(tail) if kind == "check" else None,
