@@ -531,6 +531,61 @@ def test_fix_on_reserved_words_and_unnamed_keys_runs_on_postgresql(
         )
 
 
+def test_a_key_dropped_and_added_again_is_not_a_lost_guarantee(
+    service: Path, tmp_path: Path
+) -> None:
+    """dispatch re-points keys: drop the unnamed key, add it again (NOT VALID)."""
+    target = tmp_path / "dispatch"
+    versions = script_folder(target / "migrations")
+    (target / "migrations" / "alembic.ini").write_text(FLASK_INI)
+    revision(
+        versions,
+        "3c4d5e6f7a8b",
+        "1a2b3c4d5e6f",
+        """
+        op.execute("SET lock_timeout = '5s'")
+        op.create_table(
+            "note",
+            sa.Column("id", sa.Integer(), primary_key=True),
+            sa.Column("account_id", sa.Integer(), sa.ForeignKey("account.id")),
+        )
+        """,
+        downgrade='op.drop_table("note")',
+    )
+    repoint = revision(
+        versions,
+        "4d5e6f7a8b9c",
+        "3c4d5e6f7a8b",
+        """
+        op.execute("SET lock_timeout = '5s'")
+        op.drop_constraint("note_account_id_fkey", "note", type_="foreignkey")
+        op.create_foreign_key(
+            None,
+            "note",
+            "account",
+            ["account_id"],
+            ["id"],
+            ondelete="CASCADE",
+            postgresql_not_valid=True,
+        )
+        with op.get_context().autocommit_block():
+            op.execute("ALTER TABLE note VALIDATE CONSTRAINT note_account_id_fkey")
+        op.drop_constraint("note_other_fkey", "note", type_="foreignkey")
+        """,
+        downgrade="pass",
+    )
+
+    result = run_tool(service, target, "--format", "json", cwd=service)
+
+    # Only the key that is dropped for good is reported.
+    line = line_of(repoint, '"note_other_fkey"')
+    assert {
+        (f["line"], f["rule"])
+        for f in result.findings
+        if f["rule"] != "missing-downgrade"
+    } == {(line, "ban-drop-constraint")}, result.describe()
+
+
 def test_nothing_found_names_what_was_searched(service: Path, tmp_path: Path) -> None:
     target = tmp_path / "hub"
     (target / "hub").mkdir(parents=True)

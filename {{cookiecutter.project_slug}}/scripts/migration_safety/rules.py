@@ -29,6 +29,7 @@ STATEMENT_NAMES = {
     "create_index": "CREATE INDEX",
     "drop_index": "DROP INDEX",
     "create_table": "CREATE TABLE with a foreign key",
+    "drop_table": "DROP TABLE",
 }
 
 

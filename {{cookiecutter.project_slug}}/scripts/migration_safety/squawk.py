@@ -16,7 +16,7 @@ from typing import Any
 
 from .catalog import RULES, finding
 from .model import Action, Analysis, Finding
-from .rules import fix_for, is_existing, not_null_proven
+from .rules import default_name, fix_for, is_existing, not_null_proven
 
 # squawk's defaults, less what is noise on Alembic's output or done better here:
 EXCLUDED_RULES = (
@@ -154,10 +154,12 @@ def _action_for(analysis: Analysis, sql_line: int) -> tuple[int, Action | None]:
 
 
 def _added_here(analysis: Analysis) -> set[str]:
+    """Constraints this revision adds, unnamed ones under PostgreSQL's default name."""
     return {
-        action.details["name"]
+        name
         for action in analysis.actions
-        if action.op == "add_constraint" and action.details.get("name")
+        if action.op == "add_constraint"
+        and (name := action.details.get("name") or default_name(action))
     }
 
 
@@ -193,7 +195,8 @@ def squawk_findings(
             and action is not None
             and action.details.get("name") in _added_here(analysis)
         ):
-            # The temporary CHECK of the NOT NULL recipe: created and dropped here.
+            # Dropped and added again in this revision (a key re-pointed, the
+            # temporary CHECK of the NOT NULL recipe): no guarantee is lost.
             continue
         if (
             rule == "adding-not-nullable-field"

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy.dialects import postgresql
 
 from .model import Revision
-from .render import RevisionImportError, Renderer, import_revision
+from .render import Renderer, RevisionImportError, import_revision
 
 
 def _revision(item: dict[str, Any]) -> Revision:
