@@ -483,4 +483,8 @@ def test_weight_for_an_unknown_operation_is_a_usage_error(
     )  # fmt: skip
 
     assert result.returncode == 4
-    assert "--weight names no operation: GET /v2/nothing" in result.stderr
+    [line] = result.stderr.splitlines()
+    assert line == (
+        "error: --weight 'GET /v2/nothing' names no operation (closest: "
+        "GET /v2/things/{thing_id}, GET /v2/orders, GET /v2/reports/{year})"
+    )

@@ -158,10 +158,15 @@ class Verdict:
 
 
 def _entry(report: Mapping[str, Any], scope: str) -> Mapping[str, Any] | None:
-    entry: Mapping[str, Any] | None = (
-        report["summary"] if scope == ALL else report["endpoints"].get(scope)
-    )
-    return entry
+    if scope == ALL:
+        summary: Mapping[str, Any] = report["summary"]
+        return summary
+    endpoints: Mapping[str, Mapping[str, Any]] = report["endpoints"]
+    if scope in endpoints:
+        return endpoints[scope]
+    # `GET /api/v1/items` is FastAPI's `GET /api/v1/items/`.
+    bare = scope.rstrip("/")
+    return next((v for k, v in endpoints.items() if k.rstrip("/") == bare), None)
 
 
 def _fmt(metric: str, value: float | None) -> str:

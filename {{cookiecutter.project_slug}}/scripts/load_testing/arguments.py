@@ -127,7 +127,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="base URL of the service (default: $LOADTEST_HOST or %(default)s)",
     )
     target.add_argument(
-        "--openapi", help="OpenAPI URL or file (default: HOST/openapi.json)"
+        "--openapi",
+        help=(
+            "OpenAPI URL or file (default: HOST/openapi.json, /api/v1/openapi.json, "
+            "/api/openapi.json or the link on /docs)"
+        ),
     )
     target.add_argument("--username", help="log in as this user (see credentials)")
     target.add_argument("--password", help="... with this password")

@@ -26,7 +26,8 @@ from .arguments import (
     EXIT_SLO_BREACH,
     UsageError,
 )
-from .report import ReportError, load_report, print_table
+from .report import ALL, ReportError, load_report, print_table
+from .scenario import closest, same_path
 
 
 def objectives_from(args: argparse.Namespace) -> tuple[list[Objective], str]:
@@ -43,6 +44,20 @@ def objectives_from(args: argparse.Namespace) -> tuple[list[Objective], str]:
         objectives += parse_slo_file(slo_file)
         source = f"{source} and {slo_file}" if source else str(slo_file)
     return objectives, source
+
+
+def _check_endpoints(report: Mapping[str, Any], objectives: list[Objective]) -> None:
+    """An objective on an endpoint the run never called would pass as
+    "inconclusive": a typo would switch the gate off. It is a usage error."""
+    known = sorted(report["endpoints"])
+    for objective in objectives:
+        if objective.scope == ALL or any(same_path(objective.scope, k) for k in known):
+            continue
+        msg = (
+            f"SLO {objective.label!r} names an endpoint this run never called "
+            f"(closest: {closest(objective.scope, known)})"
+        )
+        raise UsageError(msg)
 
 
 def analyze(
@@ -69,6 +84,7 @@ def analyze(
             )
             raise UsageError(msg)
 
+    _check_endpoints(report, objectives)
     verdicts = evaluate(report, objectives)
     if verdicts:
         print(f"\nSLOs ({source})", file=out)

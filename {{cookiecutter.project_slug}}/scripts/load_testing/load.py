@@ -29,7 +29,7 @@ from .judge import (
     save_baseline,
 )
 from .locustfile import render_locustfile
-from .openapi import ScenarioError, SpecError, load_spec
+from .openapi import ScenarioError, SpecError, discover_spec, load_spec
 from .report import (
     ALL,
     ReportError,
@@ -47,8 +47,11 @@ DEFAULT_OPEN_USERS = 10
 
 
 def _build_scenario(args: argparse.Namespace) -> Scenario:
-    source = args.openapi or args.host.rstrip("/") + "/openapi.json"
-    spec = load_spec(source, timeout_s=args.timeout)
+    if args.openapi:
+        source = args.openapi
+        spec = load_spec(source, timeout_s=args.timeout)
+    else:
+        spec, source = discover_spec(args.host, timeout_s=args.timeout)
     selection = Selection(
         include_writes=args.include_writes,
         only=tuple(args.only),
@@ -61,7 +64,7 @@ def _build_scenario(args: argparse.Namespace) -> Scenario:
 def _check_credentials(auth: Auth, environ: Mapping[str, str]) -> None:
     needed = {
         "oauth2_password": ()
-        if auth.register_path
+        if auth.register_path or environ.get("LOADTEST_TOKEN")
         else ("LOADTEST_USERNAME", "LOADTEST_PASSWORD"),
         "bearer": ("LOADTEST_TOKEN",),
         "api_key": ("LOADTEST_API_KEY",),
@@ -81,14 +84,39 @@ def _write_scenario(args: argparse.Namespace, path: Path) -> Scenario:
     source = render_locustfile(
         scenario, seed_objects=args.seed_objects, filename=str(path)
     )
+    try:
+        compile(source, str(path), "exec")
+    except SyntaxError as exc:
+        # A bug here, not the user's: never blame a --locustfile they did not pass.
+        msg = (
+            f"the locustfile generated from {scenario.source} does not compile "
+            f"(line {exc.lineno}: {exc.msg}); please report it with the document"
+        )
+        raise ScenarioError(msg) from exc
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(source, encoding="utf-8")
     return scenario
 
 
+def identity(auth: Auth, environ: Mapping[str, str]) -> str:
+    """Who the virtual users are, said before any request is sent."""
+    if auth.kind == "none":
+        return "anonymous (the API declares no security scheme)"
+    if auth.kind == "api_key":
+        return "the API key given (--api-key / LOADTEST_API_KEY)"
+    if environ.get("LOADTEST_TOKEN"):
+        return "the token given (--token / LOADTEST_TOKEN); no login, no registration"
+    if auth.kind == "bearer":
+        return "no token: set --token"
+    if environ.get("LOADTEST_USERNAME"):
+        return f"{environ['LOADTEST_USERNAME']} (--username), logged in at {auth.token_url}"
+    return f"a new account per virtual user, registered at {auth.register_path}"
+
+
 def _print_mix(scenario: Scenario) -> None:
     total = sum(op.weight for op in scenario.operations)
     print(f"scenario from {scenario.source} ({scenario.auth.kind} login):")
+    print(f"  identity: {identity(scenario.auth, os.environ)}")
     for op in scenario.operations:
         print(f"  {op.weight / total:>5.0%}  {op.key}")
     for key, why in scenario.left_out:
@@ -133,6 +161,28 @@ def _check_baseline(args: argparse.Namespace, parameters: Mapping[str, Any]) -> 
             + "; ".join(differences)
         )
         raise UsageError(msg)
+
+
+SECRET_OPTIONS = ("--password", "--token", "--api-key")
+
+
+def redacted(command: list[str]) -> list[str]:
+    """The command line with every secret's value replaced: reports are uploaded
+    as CI artifacts, and a token in one is a leaked token."""
+    out: list[str] = []
+    hide_next = False
+    for part in command:
+        if hide_next:
+            out.append("***")
+            hide_next = False
+        elif part in SECRET_OPTIONS:
+            out.append(part)
+            hide_next = True
+        elif part.startswith(tuple(f"{option}=" for option in SECRET_OPTIONS)):
+            out.append(part.split("=", 1)[0] + "=***")
+        else:
+            out.append(part)
+    return out
 
 
 def run_load(args: argparse.Namespace) -> int:
@@ -202,7 +252,7 @@ def run_load(args: argparse.Namespace) -> int:
     _check_baseline(args, parameters)
     run_info: dict[str, Any] = {
         "host": args.host,
-        "command": [Path(sys.argv[0]).name, *sys.argv[1:]],
+        "command": redacted([Path(sys.argv[0]).name, *sys.argv[1:]]),
     }
     print(f"running: {describe_run({'parameters': parameters, 'run': run_info})}")
     sys.stdout.flush()
@@ -219,7 +269,13 @@ def run_load(args: argparse.Namespace) -> int:
         return EXIT_INVALID
 
     recorder = outcome.recorder
-    validity = judge_validity(recorder, model, args.rate)
+    objectives, _ = objectives_from(args) if args.analyze else ([], "")
+    validity = judge_validity(
+        recorder,
+        model,
+        args.rate,
+        errors_judged=any(o.metric == "error_rate" for o in objectives),
+    )
     report = build_report(
         recorder,
         parameters=parameters,
@@ -237,17 +293,21 @@ def run_load(args: argparse.Namespace) -> int:
     print_table(report, sys.stdout)
     print_validity(report, sys.stdout)
     code = EXIT_OK if validity.valid else EXIT_INVALID
+    report_path = args.out / "report.json"
     if args.analyze:
-        code, report["analysis"] = analyze(report, args, sys.stdout)
+        try:
+            code, report["analysis"] = analyze(report, args, sys.stdout)
+        except UsageError:
+            # An objective naming no endpoint of the run: keep the run anyway.
+            write_report(report, report_path)
+            raise
     elif not validity.valid:
         print(f"\nresult: INVALID RUN (exit {EXIT_INVALID})")
-    report_path = args.out / "report.json"
     write_report(report, report_path)
     written = [report_path]
     if not args.no_plots:
         from .plots import write_plots  # matplotlib is slow to import
 
-        objectives, _ = objectives_from(args) if args.analyze else ([], "")
         lines = [
             (o.text, o.threshold)
             for o in objectives

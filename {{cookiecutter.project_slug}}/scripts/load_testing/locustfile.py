@@ -7,8 +7,9 @@ well as this tool does, and a team can grow it by hand and pass it back with
 
 from __future__ import annotations
 
-import re
+import ast
 from string import Template
+from urllib.parse import quote
 
 from .openapi import Expr, py_str
 from .scenario import Operation, Resource, Scenario
@@ -89,24 +90,55 @@ def _fits(line: str, width: int = 88) -> bool:
     return len(line) <= width
 
 
+def _constant(value: Expr) -> str | None:
+    """The text of a value that is a plain literal (an example, an enum member)."""
+    if value.items is not None or value.elements is not None:
+        return None
+    try:
+        literal = ast.literal_eval(value.source)
+    except (ValueError, SyntaxError):
+        return None
+    if isinstance(literal, bool) or not isinstance(literal, str | int | float):
+        return None
+    return str(literal)
+
+
 def _path_source(path: str, row: str | None, fixed: dict[str, Expr]) -> str:
-    """The path template filled from a row's ids (or fixed values), as source."""
+    """The path template filled from a row's ids (or fixed values), as source.
+
+    Every value is URL-encoded: a literal now, a value made at run time (an
+    e-mail address, a name) by `quote()` in the locustfile.
+    """
     pieces = path.replace("}", "{").split("{")
-    rendered, dynamic = [], False
+    made_at_run_time = any(
+        piece in fixed and _constant(fixed[piece]) is None for piece in pieces[1::2]
+    )
+    parts: list[str] = []
+    literal = ""
     for index, piece in enumerate(pieces):
         if index % 2 == 0:
-            rendered.append(piece)
-        elif piece in fixed and re.fullmatch(r'-?\d+|"[\w.~-]*"', fixed[piece].source):
-            # A plain number or URL-safe text goes into the path as it is.
-            rendered.append(fixed[piece].source.strip('"'))
-        elif piece in fixed:
-            rendered.append("{" + fixed[piece].inline() + "}")
-            dynamic = True
-        else:
-            rendered.append("{" + f"{row}[{piece!r}]" + "}")
-            dynamic = True
-    source = py_str("".join(rendered))
-    return "f" + source if dynamic else source
+            literal += piece
+            continue
+        constant = _constant(fixed[piece]) if piece in fixed else None
+        if constant is not None:
+            literal += quote(constant, safe="")
+            continue
+        value = fixed[piece].inline() if piece in fixed else f"{row}[{piece!r}]"
+        if not made_at_run_time:
+            # Only ids of rows the service returned: a plain f-string reads best.
+            literal += "{" + value + "}"
+            continue
+        if literal:
+            parts.append(py_str(literal))
+            literal = ""
+        text = value if value.startswith(('"', 'f"')) else f"str({value})"
+        parts.append(f'quote({text}, safe="")')
+    if not made_at_run_time:
+        source = py_str(literal)
+        return "f" + source if "{" in literal else source
+    if literal:
+        parts.append(py_str(literal))
+    return " + ".join(parts)
 
 
 class _Writer:
@@ -169,6 +201,8 @@ class _Writer:
         body_source = "\n".join(self._class_lines())
         if "datetime." in body_source:
             stdlib.append("from datetime import UTC, datetime")
+        if "quote(" in body_source:
+            stdlib.append("from urllib.parse import quote")
         if "gevent." in body_source:
             third_party.insert(0, "import gevent")
         imports = "\n".join(stdlib) + "\n\n" + "\n".join(third_party)
@@ -251,6 +285,12 @@ class _Writer:
             "",
             f"{INDENT}def log_in(self) -> None:",
             f'{INDENT * 2}username = os.environ.get("LOADTEST_USERNAME", "")',
+            f'{INDENT * 2}token = os.environ.get("LOADTEST_TOKEN", "")',
+            f"{INDENT * 2}if token:",
+            f"{INDENT * 3}# An explicit token wins: no login, no account registered.",
+            INDENT * 3 + 'self.credentials = {"username": username}',
+            INDENT * 3 + 'self.auth = {"Authorization": f"Bearer {token}"}',
+            f"{INDENT * 3}return",
             f'{INDENT * 2}password = os.environ.get("LOADTEST_PASSWORD", "")',
             f"{INDENT * 2}attempts = 1",
             f"{INDENT * 2}if not (username and password):",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,6 +54,52 @@ def load_spec(source: str, *, timeout_s: float) -> dict[str, Any]:
         msg = f"{source} is not an OpenAPI 3 document (no 'openapi: 3.x' field)"
         raise SpecError(msg)
     return spec
+
+
+# Where FastAPI apps put the schema when not at the root (openapi_url=...).
+OPENAPI_PATHS = (
+    "/openapi.json",
+    "/api/v1/openapi.json",
+    "/api/openapi.json",
+    "/v1/openapi.json",
+)
+DOCS_PATHS = ("/docs", "/api/v1/docs", "/api/docs")
+
+
+def discover_spec(host: str, *, timeout_s: float) -> tuple[dict[str, Any], str]:
+    """The document of a service that was given no --openapi: the usual places,
+    then the schema URL its Swagger UI page names."""
+    import urllib.error
+    import urllib.request
+
+    base = host.rstrip("/")
+    tried: list[str] = []
+    for path in OPENAPI_PATHS:
+        source = base + path
+        tried.append(path)
+        try:
+            return load_spec(source, timeout_s=timeout_s), source
+        except SpecError as exc:
+            if not str(exc).endswith("HTTP 404"):
+                raise
+    for path in DOCS_PATHS:
+        tried.append(path)
+        try:
+            with urllib.request.urlopen(base + path, timeout=timeout_s) as response:  # noqa: S310 - base is an http(s) URL checked by the CLI
+                page = response.read().decode("utf-8", errors="replace")
+        except (urllib.error.URLError, OSError):
+            continue
+        found = re.search(r"""url:\s*['"]([^'"]+\.json)['"]""", page)
+        if found:
+            url = found.group(1)
+            source = url if url.startswith("http") else base + "/" + url.lstrip("/")
+            return load_spec(source, timeout_s=timeout_s), source
+    msg = (
+        f"no OpenAPI document at {base} (tried {', '.join(tried)}): pass --openapi "
+        "with its URL or a file (`python -m <package> openapi --output FILE` writes "
+        "a generated service's)"
+    )
+    raise SpecError(msg)
 
 
 def resolve(spec: Mapping[str, Any], node: Any) -> Any:

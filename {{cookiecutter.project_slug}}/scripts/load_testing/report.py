@@ -60,13 +60,31 @@ class Validity:
     checks: dict[str, Any]
 
 
-def judge_validity(recorder: Recorder, model: str, rate: float | None) -> Validity:
+# Above this share of failed requests the latencies describe error paths (a
+# scenario that lost its state, a 404 flood), unless an error_rate SLO judges it.
+MAX_ERROR_SHARE = 0.01
+
+
+def judge_validity(
+    recorder: Recorder, model: str, rate: float | None, *, errors_judged: bool = False
+) -> Validity:
     """Whether the generator delivered the load it was asked for, and why not."""
     reasons: list[str] = []
     checks: dict[str, Any] = {}
     overall = recorder.overall()
     if overall.requests == 0:
         reasons.append("no request was measured in the window")
+    elif not errors_judged and overall.failures / overall.requests > MAX_ERROR_SHARE:
+        (endpoint, error), count = next(
+            ((key, count) for key, count in recorder.errors.most_common()),
+            (("", ""), 0),
+        )
+        reasons.append(
+            f"{overall.failures / overall.requests:.1%} of requests failed (most: "
+            f"{count} x {endpoint} {error}), above {MAX_ERROR_SHARE:.0%}: the "
+            "latencies describe error answers; fix the scenario (--exclude the "
+            "operation) or judge errors with an error_rate SLO"
+        )
     if model == "open" and rate is not None:
         schedule = recorder.schedule
         planned = max(schedule.planned, 1)

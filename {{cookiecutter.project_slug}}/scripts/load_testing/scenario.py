@@ -8,8 +8,10 @@ parent collection), so reads hit real rows. Writes are left out unless asked for
 
 from __future__ import annotations
 
+import difflib
 import fnmatch
 import re
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -36,6 +38,45 @@ WEIGHT_EXTENSION = "x-load-weight"
 INFRASTRUCTURE_SEGMENTS = frozenset(
     {"health", "healthz", "livez", "readyz", "metrics", "docs", "redoc", "openapi.json"}
 )
+
+
+# Operations on the caller's own identity or credentials: sent by a load test,
+# they delete or lock out the accounts the virtual users run as.
+IDENTITY_SEGMENTS = frozenset({"me", "self", "current", "account", "profile"})
+CREDENTIAL_WORDS = ("password", "credential", "secret")
+# Path parameters the virtual user's own login name fills.
+OWN_LOGIN_PARAMS = frozenset({"email", "username", "user_email", "login"})
+
+
+def _bare(text: str) -> str:
+    """A key or pattern without its trailing slash: FastAPI's `/items/` is `/items`."""
+    return text[:-1] if text.endswith("/") and not text.endswith(" /") else text
+
+
+def matches(key: str, pattern: str) -> bool:
+    return fnmatch.fnmatchcase(key, pattern) or fnmatch.fnmatchcase(
+        _bare(key), _bare(pattern)
+    )
+
+
+def same_path(a: str, b: str) -> bool:
+    return _bare(a) == _bare(b)
+
+
+def closest(wanted: str, known: Sequence[str], count: int = 3) -> str:
+    """The nearest names, to say what a pattern that matches nothing meant."""
+    found = difflib.get_close_matches(wanted, known, n=count, cutoff=0.0)
+    return ", ".join(found) if found else "none"
+
+
+def endangers_identity(method: str, path: str) -> bool:
+    """DELETE /users/me, PATCH /users/me/password and the like."""
+    segments = [part for part in path.lower().strip("/").split("/") if part]
+    if method == "DELETE" and segments and segments[-1] in IDENTITY_SEGMENTS:
+        return True
+    return method in WRITE_METHODS and any(
+        word in segment for segment in segments for word in CREDENTIAL_WORDS
+    )
 
 
 @dataclass(frozen=True)
@@ -138,6 +179,7 @@ class _Builder:
     def __init__(
         self, spec: Mapping[str, Any], source: str, selection: Selection
     ) -> None:
+        self.auth = Auth(kind="none")
         self.spec = spec
         self.source = source
         self.selection = selection
@@ -147,15 +189,23 @@ class _Builder:
 
     def build(self) -> Scenario:
         auth = find_auth(self.spec, self.all_operations)
+        self.auth = auth
         plumbing = self._auth_plumbing(auth)
         known = {f"{m} {p}" for m, p, _ in self.all_operations}
-        unknown = sorted(set(self.selection.weights) - known)
-        if unknown:
-            msg = (
-                f"--weight names no operation: {', '.join(unknown)} "
-                f"(known: {', '.join(sorted(known))})"
-            )
-            raise ScenarioError(msg)
+        for wanted in sorted(self.selection.weights):
+            if not any(same_path(wanted, key) for key in known):
+                msg = (
+                    f"--weight {wanted!r} names no operation "
+                    f"(closest: {closest(wanted, sorted(known))})"
+                )
+                raise ScenarioError(msg)
+        for pattern in self.selection.only:
+            if not any(matches(key, pattern) for key in known):
+                msg = (
+                    f"--only {pattern!r} matches no operation "
+                    f"(closest: {closest(pattern, sorted(known))})"
+                )
+                raise ScenarioError(msg)
         candidates = []
         for method, path, operation in self.all_operations:
             reason = self._why_left_out(method, path, operation, plumbing)
@@ -176,7 +226,10 @@ class _Builder:
             else:
                 self.left_out.append((built.key, "weight 0"))
         if not operations:
-            details = "; ".join(f"{key}: {why}" for key, why in self.left_out)
+            reasons = Counter(why for _, why in self.left_out)
+            details = "; ".join(
+                f"{count} {why}" for why, count in reasons.most_common()
+            )
             msg = (
                 f"no operation left to load ({details or 'the document has no paths'})"
             )
@@ -221,14 +274,22 @@ class _Builder:
         plumbing: tuple[str, ...],
     ) -> str:
         key = f"{method} {path}"
+        if endangers_identity(method, path) and not any(
+            same_path(key, pattern) for pattern in self.selection.only
+        ):
+            # Never by a wildcard or --include-writes: only when named exactly.
+            return (
+                "acts on the caller's own account or credentials "
+                f"(send it only by naming it: --only '{key}')"
+            )
         if self.selection.only:
-            if not any(fnmatch.fnmatchcase(key, p) for p in self.selection.only):
+            if not any(matches(key, p) for p in self.selection.only):
                 return "not selected by --only"
         elif set(path.strip("/").split("/")) & INFRASTRUCTURE_SEGMENTS:
             return "infrastructure endpoint (select it with --only)"
         elif any(p and fnmatch.fnmatchcase(path, p) for p in plumbing):
             return "login plumbing (select it with --only)"
-        if any(fnmatch.fnmatchcase(key, p) for p in self.selection.exclude):
+        if any(matches(key, p) for p in self.selection.exclude):
             return "excluded by --exclude"
         if method in WRITE_METHODS and not self.selection.include_writes:
             return "a write (add --include-writes)"
@@ -238,8 +299,9 @@ class _Builder:
 
     def _weight(self, method: str, path: str, operation: Mapping[str, Any]) -> int:
         key = f"{method} {path}"
-        if key in self.selection.weights:
-            return self.selection.weights[key]
+        for wanted, weight in self.selection.weights.items():
+            if same_path(wanted, key):
+                return weight
         if isinstance(operation.get(WEIGHT_EXTENSION), int):
             return int(operation[WEIGHT_EXTENSION])
         return DEFAULT_WEIGHTS[method]
@@ -263,7 +325,8 @@ class _Builder:
         creates = None
         if method == "POST":
             creates = next(
-                (r for r in self.resources.values() if r.collection == path), None
+                (r for r in self.resources.values() if same_path(r.collection, path)),
+                None,
             )
             if creates is None:
                 creates = self._resource_for_collection(path, "")
@@ -316,6 +379,11 @@ class _Builder:
         for match in re.finditer(r"\{([^}]+)\}", path):
             name = match.group(1)
             schema = schemas.get(name, {})
+            if self.auth.kind == "oauth2_password" and name.lower() in OWN_LOGIN_PARAMS:
+                # `/users/{email}`: the caller's own address exists; a made-up
+                # one would only measure 404s.
+                fixed.append((name, Expr("self.credentials['username']")))
+                continue
             if not _is_id_param(name, schema):
                 fixed.append(
                     (name, value_for(self.spec, schema, where=f"{path} {name}"))
@@ -331,12 +399,18 @@ class _Builder:
         return resource, fixed
 
     def _resource_for_collection(self, collection: str, param: str) -> Resource | None:
+        # FastAPI's `@router.post("/")` is `POST /items/`, its items `/items/{id}`.
+        collection = _bare(collection)
         for (known_collection, known_param), resource in self.resources.items():
             if known_collection == collection and (not param or known_param == param):
                 return resource
-        creator = next(
-            (op for m, p, op in self.all_operations if m == "POST" and p == collection),
-            None,
+        creator_path, creator = next(
+            (
+                (p, op)
+                for m, p, op in self.all_operations
+                if m == "POST" and _bare(p) == collection
+            ),
+            ("", None),
         )
         if creator is None:
             return None
@@ -374,7 +448,7 @@ class _Builder:
         resource = Resource(
             var=var,
             singular=_singular(var),
-            collection=collection,
+            collection=creator_path,
             param=param,
             id_field=id_field,
             body=value_for(self.spec, schema, where=f"POST {collection} body"),

@@ -1,0 +1,237 @@
+"""The load tester on a service it was not written for.
+
+foreign_app.py.txt is an ordinary FastAPI app (trailing-slash collections, items
+by UUID, users by e-mail, skip/limit, OAuth2 password login, DELETE /users/me,
+its schema under /api/v1/openapi.json), served by uvicorn from the service's
+virtualenv. Each test reads back from the app what the load did to it.
+"""
+
+import json
+import py_compile
+import shutil
+import subprocess
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.conftest import free_port, subprocess_env
+from tests.load_tester.conftest import LoadTester, read_report, stop, wait_for
+
+pytestmark = pytest.mark.xdist_group("loadtest")
+
+APP = Path(__file__).with_name("foreign_app.py.txt")
+API = "/api/v1"
+# Short runs: these tests are about what is sent, not about latency.
+QUICK = ("--users", "3", "--duration", "2", "--warmup", "0")
+
+
+@dataclass(frozen=True)
+class ForeignApp:
+    base: str
+
+    def stats(self) -> dict[str, int]:
+        stats: dict[str, int] = httpx.get(f"{self.base}{API}/utils/stats/").json()
+        return stats
+
+    def register(self, email: str, password: str) -> None:
+        created = httpx.post(
+            f"{self.base}{API}/users/signup",
+            json={"email": email, "password": password},
+        )
+        assert created.status_code == 201, created.text
+
+    def token(self, email: str, password: str) -> str:
+        response = httpx.post(
+            f"{self.base}{API}/login/access-token",
+            data={"username": email, "password": password},
+        )
+        token: str = response.json()["access_token"]
+        return token
+
+
+@pytest.fixture
+def foreign_app(project: Path, tmp_path: Path) -> Iterator[ForeignApp]:
+    """A fresh app (empty in-memory state) for each test."""
+    folder = tmp_path / "app"
+    folder.mkdir()
+    shutil.copy(APP, folder / "main.py")
+    port = free_port()
+    server = subprocess.Popen(
+        [
+            str(project / ".venv" / "bin" / "python"),
+            "-m",
+            "uvicorn",
+            "main:app",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
+        cwd=folder,
+        env=subprocess_env(),
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(f"{base}{API}/utils/health-check/")
+        yield ForeignApp(base)
+    finally:
+        stop(server)
+
+
+def endpoints(out: Path) -> dict[str, Any]:
+    found: dict[str, Any] = read_report(out)["endpoints"]
+    return found
+
+
+def test_writes_seed_real_rows_and_spare_the_callers_identity(
+    load_tester: LoadTester, foreign_app: ForeignApp, project: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "run"
+
+    result = load_tester(
+        "--host", foreign_app.base, "--include-writes", *QUICK, "--out", out
+    )  # fmt: skip
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    # No --openapi: found where FastAPI apps usually put it.
+    assert f"scenario from {foreign_app.base}{API}/openapi.json" in result.stdout
+    assert "identity: a new account per virtual user, registered at" in result.stdout
+    assert (
+        f"DELETE {API}/users/me: acts on the caller's own account or credentials "
+        f"(send it only by naming it: --only 'DELETE {API}/users/me')"
+    ) in result.stdout
+    assert f"PATCH {API}/users/me/password: acts on the caller's own" in result.stdout
+    measured = endpoints(out)
+    # The trailing-slash collection seeds the rows its item routes read.
+    for key in (
+        f"POST {API}/items/",
+        f"GET {API}/items/",
+        f"GET {API}/items/{{id}}",
+        f"PUT {API}/items/{{id}}",
+        f"DELETE {API}/items/{{id}}",
+        f"GET {API}/users/{{email}}",
+    ):
+        assert measured[key]["requests"] > 0, key
+        assert measured[key]["failures"] == 0, (key, result.stdout)
+    stats = foreign_app.stats()
+    assert stats["deleted_accounts"] == 0
+    assert stats["password_changes"] == 0
+    assert stats["items"] > 0
+    # The generated locustfile compiles and passes the service's own linter.
+    locustfile = out / "locustfile.py"
+    py_compile.compile(str(locustfile), doraise=True)
+    lint = subprocess.run(
+        [str(project / ".venv" / "bin" / "ruff"), "check", str(locustfile)],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert lint.returncode == 0, lint.stdout
+    assert "quote(" in locustfile.read_text()
+
+
+def test_an_identity_operation_is_sent_only_by_name_and_lost_state_is_flagged(
+    load_tester: LoadTester, foreign_app: ForeignApp, tmp_path: Path
+) -> None:
+    wildcard = load_tester(
+        "--host", foreign_app.base, "--include-writes", "--only", "* /api/v1/users/*",
+        *QUICK, "--out", tmp_path / "wildcard",
+    )  # fmt: skip
+    named = load_tester(
+        "--host", foreign_app.base, "--include-writes",
+        "--only", f"DELETE {API}/users/me", "--only", f"GET {API}/users/me",
+        *QUICK, "--out", tmp_path / "named",
+    )  # fmt: skip
+
+    assert f"DELETE {API}/users/me" not in endpoints(tmp_path / "wildcard")
+    assert wildcard.returncode == 0, wildcard.stdout + wildcard.stderr
+    # Named exactly, it is sent: the accounts go, and the errors that follow
+    # make the run invalid instead of a pass.
+    assert foreign_app.stats()["deleted_accounts"] > 0
+    assert named.returncode == 3, named.stdout + named.stderr
+    assert "of requests failed (most:" in named.stdout
+    assert "INVALID RUN" in named.stdout
+
+
+def test_slos_name_endpoints_the_way_the_server_routes_them(
+    load_tester: LoadTester, foreign_app: ForeignApp, tmp_path: Path
+) -> None:
+    bare = load_tester(
+        "--host", foreign_app.base, *QUICK, "--out", tmp_path / "bare",
+        "--analyze", "--slo", f"GET {API}/items:p50=5000ms",
+    )  # fmt: skip
+    typo = load_tester(
+        "--host", foreign_app.base, *QUICK, "--out", tmp_path / "typo",
+        "--analyze", "--slo", f"GET {API}/itemz:p50=5000ms",
+    )  # fmt: skip
+
+    assert bare.returncode == 0, bare.stdout + bare.stderr
+    assert f"pass          GET {API}/items: p50=5000ms: measured" in bare.stdout
+    assert typo.returncode == 4, typo.stdout + typo.stderr
+    assert typo.stderr.strip().splitlines()[-1] == (
+        f"error: SLO 'GET {API}/itemz: p50=5000ms' names an endpoint this run never "
+        f"called (closest: GET {API}/items/, GET {API}/items/{{id}}, "
+        f"GET {API}/users/me)"
+    )
+    # The run is kept for a second look with --report.
+    assert (tmp_path / "typo" / "report.json").is_file()
+
+
+def test_only_matches_without_the_trailing_slash_and_names_near_misses(
+    load_tester: LoadTester, foreign_app: ForeignApp, tmp_path: Path
+) -> None:
+    locustfile = tmp_path / "locustfile.py"
+    found = load_tester(
+        "--host", foreign_app.base, "--only", f"GET {API}/items",
+        "--generate-locustfile", locustfile,
+    )  # fmt: skip
+    missed = load_tester(
+        "--host", foreign_app.base, "--only", f"GET {API}/item",
+        "--generate-locustfile", locustfile,
+    )  # fmt: skip
+
+    assert found.returncode == 0, found.stderr
+    assert f"100%  GET {API}/items/\n" in found.stdout
+    assert missed.returncode == 4
+    [line] = missed.stderr.splitlines()
+    assert line.startswith(f"error: --only 'GET {API}/item' matches no operation")
+    assert f"(closest: GET {API}/items/" in line
+    assert len(line) < 300
+
+
+def test_an_explicit_token_wins_and_no_secret_reaches_the_report(
+    load_tester: LoadTester, foreign_app: ForeignApp, tmp_path: Path
+) -> None:
+    email, password = f"ops-{uuid.uuid4().hex[:8]}@example.com", uuid.uuid4().hex
+    foreign_app.register(email, password)
+    token = foreign_app.token(email, password)
+    with_token = load_tester(
+        "--host", foreign_app.base, "--token", token, "--username", email,
+        *QUICK, "--out", tmp_path / "token",
+    )  # fmt: skip
+    with_password = load_tester(
+        "--host", foreign_app.base, "--username", email, f"--password={password}",
+        *QUICK, "--out", tmp_path / "password",
+    )  # fmt: skip
+
+    assert with_token.returncode == 0, with_token.stdout + with_token.stderr
+    assert "identity: the token given (--token / LOADTEST_TOKEN)" in with_token.stdout
+    assert with_password.returncode == 0, with_password.stdout + with_password.stderr
+    assert f"identity: {email} (--username)" in with_password.stdout
+    # Only the one account registered above: neither run made its own.
+    assert foreign_app.stats()["users"] == 1
+    for run in ("token", "password"):
+        report = (tmp_path / run / "report.json").read_text()
+        assert token not in report
+        assert password not in report
+        command = json.loads(report)["run"]["command"]
+        assert "***" in " ".join(command)
+    assert token not in with_token.stdout + with_token.stderr
+    assert password not in with_password.stdout + with_password.stderr
