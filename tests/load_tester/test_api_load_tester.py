@@ -263,6 +263,16 @@ def test_overloaded_generator_makes_an_invalid_run(
             ["--rate", "5", "--analyze", "--slo", "p95=200"], "needs a unit", id="unit"
         ),
         pytest.param(
+            ["--rate", "5", "--analyze", "--slo", "p95=fast"],
+            "latency 'fast' is not a number",
+            id="not-a-number",
+        ),
+        pytest.param(
+            ["--rate", "abc"],
+            "(see python scripts/api_load_tester.py --help)",
+            id="hint",
+        ),
+        pytest.param(
             ["--rate", "5", "--analyze", "--slo", "p95<200ms"],
             "expected METRIC=VALUE",
             id="slo-syntax",
@@ -285,6 +295,8 @@ def test_bad_flags_are_usage_errors(
     assert result.returncode == 4, result.stdout + result.stderr
     assert message in result.stderr
     assert "Traceback" not in result.stderr
+    # One line, not argparse's whole usage block.
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
 
 
 def test_generated_locustfile_is_clean_and_runs_again(

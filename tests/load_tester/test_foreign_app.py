@@ -55,8 +55,12 @@ class ForeignApp:
 
 
 @pytest.fixture
-def foreign_app(project: Path, tmp_path: Path) -> Iterator[ForeignApp]:
-    """A fresh app (empty in-memory state) for each test."""
+def foreign_app(
+    project: Path, tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[ForeignApp]:
+    """A fresh app (empty in-memory state) for each test; `request.param` is
+    its environment (SLOW_LOGINS, SLOW_LOGIN_SECONDS)."""
+    env: dict[str, str] = getattr(request, "param", {})
     folder = tmp_path / "app"
     folder.mkdir()
     shutil.copy(APP, folder / "main.py")
@@ -73,7 +77,7 @@ def foreign_app(project: Path, tmp_path: Path) -> Iterator[ForeignApp]:
             "warning",
         ],
         cwd=folder,
-        env=subprocess_env(),
+        env=subprocess_env(**env),
         start_new_session=True,
     )
     base = f"http://127.0.0.1:{port}"
@@ -235,3 +239,22 @@ def test_an_explicit_token_wins_and_no_secret_reaches_the_report(
         assert "***" in " ".join(command)
     assert token not in with_token.stdout + with_token.stderr
     assert password not in with_password.stdout + with_password.stderr
+
+
+@pytest.mark.parametrize(
+    "foreign_app",
+    [{"SLOW_LOGINS": "2", "SLOW_LOGIN_SECONDS": "2.5"}],
+    indirect=True,
+    ids=["two-slow-logins"],
+)
+def test_a_slow_login_is_retried_not_the_end_of_the_run(
+    load_tester: LoadTester, foreign_app: ForeignApp, tmp_path: Path
+) -> None:
+    """Two logins outlast --timeout: those users retry, the run goes on."""
+    result = load_tester(
+        "--host", foreign_app.base, "--timeout", "1", *QUICK, "--out", tmp_path / "run"
+    )  # fmt: skip
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert foreign_app.stats()["logins"] > 3
+    assert endpoints(tmp_path / "run")[f"GET {API}/items/"]["failures"] == 0

@@ -56,6 +56,9 @@ class Objective:
 
 def parse_duration_ms(text: str) -> float:
     match = re.fullmatch(r"(\d+(?:\.\d+)?)\s*(ms|s)", text.strip())
+    if match is None and not re.match(r"\s*\d", text):
+        msg = f"latency {text!r} is not a number: expected e.g. 200ms or 0.2s"
+        raise AnalysisError(msg)
     if match is None:
         msg = f"latency {text!r} needs a unit: e.g. 200ms or 0.2s"
         raise AnalysisError(msg)

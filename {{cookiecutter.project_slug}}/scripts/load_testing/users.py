@@ -23,6 +23,7 @@ from typing import Any, cast
 
 import gevent  # type: ignore[import-untyped]
 from gevent.event import Event  # type: ignore[import-untyped]
+from gevent.lock import BoundedSemaphore  # type: ignore[import-untyped]
 from gevent.pool import Pool  # type: ignore[import-untyped]
 from locust import FastHttpUser, User, constant
 from locust.exception import (
@@ -69,6 +70,11 @@ class Plan:
         return cls(**data)
 
 
+SETUP_CONCURRENCY = 4
+SETUP_ATTEMPTS = 3
+SETUP_BACKOFF_S = 0.5
+
+
 class Coordinator:
     """One process's view of the run: readiness, the start signal, setup errors."""
 
@@ -85,6 +91,10 @@ class Coordinator:
         self.lanes_done = 0
         self.t0 = 0.0
         self.go = Event()
+        # Setup (login, registration, seeding) a few users at a time: a password
+        # hash costs the server a CPU-heavy fraction of a second, and all users
+        # at once would time some of them out.
+        self.setup_slots = BoundedSemaphore(SETUP_CONCURRENCY)
         self._lanes = 0
 
     def user_ready(self) -> None:
@@ -122,15 +132,27 @@ def managed_class(base: type[User], plan: Plan, coordinator: Coordinator) -> typ
     base_on_start = base.on_start
 
     def on_start(self: User) -> None:
-        try:
-            base_on_start(self)
-        except StopUser:
-            raise
-        except Exception as exc:  # any failure means "not ready"
-            coordinator.setup_failed(f"{type(exc).__name__}: {exc}")
-            # Parked, not raised: the run aborts on the first setup error, and a
-            # raise would only add Locust's traceback to the message above.
-            gevent.sleep(math.inf)
+        for attempt in range(1, SETUP_ATTEMPTS + 1):
+            try:
+                with coordinator.setup_slots:
+                    base_on_start(self)
+                break
+            except StopUser:
+                raise
+            except Exception as exc:  # any failure means "not ready"
+                if attempt < SETUP_ATTEMPTS:
+                    # A slow login under load is common: back off and retry
+                    # (the setup is outside the measured window).
+                    gevent.sleep(
+                        SETUP_BACKOFF_S * 2 ** (attempt - 1) * random.uniform(1, 1.5)  # noqa: S311 - jitter, not a secret
+                    )
+                    continue
+                coordinator.setup_failed(
+                    f"{type(exc).__name__}: {exc} (after {SETUP_ATTEMPTS} tries)"
+                )
+                # Parked, not raised: the run aborts on the first setup error, and
+                # a raise would only add Locust's traceback to the message above.
+                gevent.sleep(math.inf)
         coordinator.user_ready()
         coordinator.go.wait()
 
