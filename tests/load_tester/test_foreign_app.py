@@ -13,6 +13,7 @@ import subprocess
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -162,6 +163,11 @@ def test_an_identity_operation_is_sent_only_by_name_and_lost_state_is_flagged(
     assert named.returncode == 3, named.stdout + named.stderr
     assert "of requests failed (most:" in named.stdout
     assert "INVALID RUN" in named.stdout
+    # Each kind of error shows what the server answered.
+    assert f"GET {API}/users/me  HTTP 401 Unauthorized\n" in named.stdout
+    assert '          {"detail":"Could not validate"}' in named.stdout
+    samples = {row["sample"] for row in read_report(tmp_path / "named")["errors"]}
+    assert samples == {'{"detail":"Could not validate"}'}
 
 
 def test_slos_name_endpoints_the_way_the_server_routes_them(
@@ -178,6 +184,12 @@ def test_slos_name_endpoints_the_way_the_server_routes_them(
 
     assert bare.returncode == 0, bare.stdout + bare.stderr
     assert f"pass          GET {API}/items: p50=5000ms: measured" in bare.stdout
+    # The same verdicts, the table and both charts on one self-contained page.
+    page = (tmp_path / "bare" / "report.html").read_text()
+    HTMLParser().feed(page)
+    assert f"<td>GET {API}/items</td><td>p50=5000ms</td><td class=pass>pass" in page
+    assert f"<td>GET {API}/items/</td>" in page
+    assert page.count("data:image/png;base64,") == 2
     assert typo.returncode == 4, typo.stdout + typo.stderr
     assert typo.stderr.strip().splitlines()[-1] == (
         f"error: SLO 'GET {API}/itemz: p50=5000ms' names an endpoint this run never "
@@ -232,6 +244,9 @@ def test_an_explicit_token_wins_and_no_secret_reaches_the_report(
     # Only the one account registered above: neither run made its own.
     assert foreign_app.stats()["users"] == 1
     for run in ("token", "password"):
+        page = (tmp_path / run / "report.html").read_text()
+        assert token not in page
+        assert password not in page
         report = (tmp_path / run / "report.json").read_text()
         assert token not in report
         assert password not in report

@@ -59,12 +59,13 @@ def write_plots(
     for axis in (counts_axis, cdf_axis):
         for _, value in thresholds_ms:
             axis.axvline(value, color="red", linestyle="--", linewidth=1)
-    for label, value in thresholds_ms:
+    for position, (label, value) in enumerate(thresholds_ms):
+        # One label under another: objectives at nearby values stay readable.
         counts_axis.annotate(
             f"SLO {label}",
             (value, 1),
             xycoords=("data", "axes fraction"),
-            xytext=(3, -12),
+            xytext=(3, -12 - 11 * position),
             textcoords="offset points",
             color="red",
             fontsize=8,
@@ -99,6 +100,17 @@ def write_plots(
     for key, style in (("p50", "-"), ("p90", "--"), ("p99", "-"), ("max", ":")):
         points = [row["latency_ms"].get(key) or None for row in timeline]
         bottom.plot(seconds, points, style, marker=".", label=key)
+    for label, value in thresholds_ms:
+        bottom.axhline(value, color="red", linestyle="--", linewidth=1)
+        bottom.annotate(
+            f"SLO {label}",
+            (0, value),
+            xycoords=("axes fraction", "data"),
+            xytext=(3, 2),
+            textcoords="offset points",
+            color="red",
+            fontsize=8,
+        )
     bottom.set_yscale("log")
     bottom.yaxis.set_major_formatter(plain)
     bottom.yaxis.set_minor_formatter(plain)

@@ -26,6 +26,8 @@ from .histogram import Histogram
 SETUP_CONTEXT_KEY = "setup"
 SLOT_CONTEXT_KEY = "schedule_slot"
 MAX_ERROR_TEXT = 200
+# Enough of an error body to say why ("Item not found", a validation detail).
+MAX_SAMPLE_TEXT = 160
 URL = re.compile(r"https?://[^\s,;)'\"]*[^\s,;)'\":.]")
 # A scheduled send that leaves later than this was late: a healthy generator
 # wakes within a couple of milliseconds, and 10 ms is 5% of a 200 ms objective.
@@ -133,15 +135,40 @@ class Schedule:
         )
 
 
-def _counter_to_json(counter: Counter[tuple[str, str]]) -> list[dict[str, Any]]:
+def _counter_to_json(
+    counter: Counter[tuple[str, str]], samples: Mapping[tuple[str, str], str]
+) -> list[dict[str, Any]]:
     return [
-        {"endpoint": endpoint, "error": error, "count": count}
+        {
+            "endpoint": endpoint,
+            "error": error,
+            "count": count,
+            "sample": samples.get((endpoint, error), ""),
+        }
         for (endpoint, error), count in counter.most_common()
     ]
 
 
 def _counter_from_json(rows: list[Mapping[str, Any]]) -> Counter[tuple[str, str]]:
     return Counter({(row["endpoint"], row["error"]): int(row["count"]) for row in rows})
+
+
+def _samples_from_json(rows: list[Mapping[str, Any]]) -> dict[tuple[str, str], str]:
+    return {
+        (row["endpoint"], row["error"]): str(row["sample"])
+        for row in rows
+        if row.get("sample")
+    }
+
+
+def body_excerpt(response: Any) -> str:
+    """The start of an error answer's body, on one line: what the server said."""
+    try:
+        text = str(getattr(response, "text", "") or "")
+    except Exception:  # a body that cannot be decoded says nothing useful
+        return ""
+    text = " ".join(text.split())
+    return text if len(text) <= MAX_SAMPLE_TEXT else text[: MAX_SAMPLE_TEXT - 3] + "..."
 
 
 class Recorder:
@@ -153,6 +180,8 @@ class Recorder:
         self.timeline: dict[int, EndpointStats] = {}
         self.service_time = Histogram()
         self.errors: Counter[tuple[str, str]] = Counter()
+        # The first answer's body for each kind of error, kept short.
+        self.error_samples: dict[tuple[str, str], str] = {}
         self.setup = EndpointStats()
         self.setup_errors: Counter[tuple[str, str]] = Counter()
         self.excluded: Counter[str] = Counter()
@@ -179,11 +208,14 @@ class Recorder:
         exception: BaseException | None = None,
         context: Mapping[str, Any] | None = None,
         start_time: float | None = None,
+        response: Any = None,
         **_: Any,
     ) -> None:
         """Listener for Locust's ``request`` event."""
         endpoint = f"{request_type} {name}"
         error = describe_error(exception) if exception is not None else None
+        if error is not None and (endpoint, error) not in self.error_samples:
+            self.error_samples[endpoint, error] = body_excerpt(response)
         context = context or {}
         if self.t0 is None or context.get(SETUP_CONTEXT_KEY):
             self.setup.add(response_time, failed=error is not None)
@@ -278,6 +310,7 @@ class Recorder:
             self.timeline.setdefault(second, EndpointStats()).merge(stats)
         self.service_time.merge(other.service_time)
         self.errors.update(other.errors)
+        self.error_samples = {**other.error_samples, **self.error_samples}
         self.setup.merge(other.setup)
         self.setup_errors.update(other.setup_errors)
         self.excluded.update(other.excluded)
@@ -297,10 +330,10 @@ class Recorder:
                 for second in sorted(self.timeline)
             },
             "service_time": self.service_time.to_json(),
-            "errors": _counter_to_json(self.errors),
+            "errors": _counter_to_json(self.errors, self.error_samples),
             "setup": {
                 **self.setup.to_json(),
-                "errors": _counter_to_json(self.setup_errors),
+                "errors": _counter_to_json(self.setup_errors, self.error_samples),
             },
             "excluded": dict(self.excluded),
             "schedule": self.schedule.to_json(),
@@ -323,6 +356,10 @@ class Recorder:
         }
         recorder.service_time = Histogram.from_json(data["service_time"])
         recorder.errors = _counter_from_json(data["errors"])
+        recorder.error_samples = {
+            **_samples_from_json(data["setup"]["errors"]),
+            **_samples_from_json(data["errors"]),
+        }
         recorder.setup = EndpointStats.from_json(data["setup"])
         recorder.setup_errors = _counter_from_json(data["setup"]["errors"])
         recorder.excluded = Counter(data["excluded"])

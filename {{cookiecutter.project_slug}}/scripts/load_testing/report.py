@@ -259,6 +259,8 @@ def print_table(report: Mapping[str, Any], out: TextIO) -> None:
         print("\nerrors", file=out)
         for row in errors[:MAX_ERROR_ROWS]:
             print(f"  {row['count']:>6}  {row['endpoint']}  {row['error']}", file=out)
+            if row.get("sample"):
+                print(f"          {row['sample']}", file=out)
         if len(errors) > MAX_ERROR_ROWS:
             rest = sum(row["count"] for row in errors[MAX_ERROR_ROWS:])
             print(
