@@ -7,7 +7,10 @@ virtualenv. Each test reads back from the app what the load did to it.
 """
 
 import json
+import os
+import pty
 import py_compile
+import re
 import shutil
 import subprocess
 import uuid
@@ -104,6 +107,8 @@ def test_writes_seed_real_rows_and_spare_the_callers_identity(
     )  # fmt: skip
 
     assert result.returncode == 0, result.stdout + result.stderr
+    # Not a terminal: no progress lines in the output.
+    assert "req/s  p95" not in result.stderr
     # No --openapi: found where FastAPI apps usually put it.
     assert f"scenario from {foreign_app.base}{API}/openapi.json" in result.stdout
     assert "identity: a new account per virtual user, registered at" in result.stdout
@@ -273,3 +278,36 @@ def test_a_slow_login_is_retried_not_the_end_of_the_run(
     assert result.returncode == 0, result.stdout + result.stderr
     assert foreign_app.stats()["logins"] > 3
     assert endpoints(tmp_path / "run")[f"GET {API}/items/"]["failures"] == 0
+
+
+def test_progress_is_live_on_a_terminal(
+    project: Path, foreign_app: ForeignApp, tmp_path: Path
+) -> None:
+    """On a terminal, a line redrawn every second: elapsed, req/s, p95, errors."""
+    primary, secondary = pty.openpty()
+    process = subprocess.Popen(
+        [
+            ".venv/bin/python", "scripts/api_load_tester.py", "--host", foreign_app.base,
+            "--users", "2", "--duration", "3", "--warmup", "0", "--no-plots",
+            "--out", str(tmp_path / "run"),
+        ],
+        cwd=project,
+        env=subprocess_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=secondary,
+    )  # fmt: skip
+    os.close(secondary)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(primary, 4096)
+        except OSError:  # the terminal closed: the tool has exited
+            break
+        if not chunk:
+            break
+        shown += chunk
+    assert process.wait(timeout=60) == 0
+    os.close(primary)
+    redraws = shown.decode().split("\r\x1b[2K")
+    assert len(redraws) >= 3, shown
+    assert re.search(r"3/3 s +[0-9.]+ req/s  p95 [0-9.]+ ms  errors 0", redraws[-1])

@@ -191,6 +191,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--timeout", type=parse_seconds, default=10.0, help="per request (default: 10s)"
     )
     load.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help=(
+            "elapsed time, req/s, p95 and errors during the run (default: a live "
+            "line on a terminal, nothing otherwise; --progress in a log: every 10 s)"
+        ),
+    )
+    load.add_argument(
         "--max-in-flight", type=positive_int, default=1000, metavar="N",
         help="open model: requests in flight at most (default: %(default)s)",
     )  # fmt: skip

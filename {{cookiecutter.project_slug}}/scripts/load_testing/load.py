@@ -185,6 +185,13 @@ def redacted(command: list[str]) -> list[str]:
     return out
 
 
+def _progress_mode(asked: bool | None, terminal: bool) -> bool | None:
+    """True: a live line; False: a line every 10 s (a log); None: nothing."""
+    if asked is False or (asked is None and not terminal):
+        return None
+    return terminal
+
+
 def run_load(args: argparse.Namespace) -> int:
     from . import runner  # imports Locust, which patches with gevent
 
@@ -225,6 +232,7 @@ def run_load(args: argparse.Namespace) -> int:
         timeout_s=args.timeout,
         max_in_flight=args.max_in_flight,
         processes=workers,
+        progress=_progress_mode(args.progress, sys.stderr.isatty()),
     )
     if model == "open":
         bad = [c.__name__ for c in classes if not runner.runs_open(c)]

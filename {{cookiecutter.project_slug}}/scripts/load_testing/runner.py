@@ -120,6 +120,38 @@ def _finish(runner: Runner, coordinator: Coordinator, plan: Plan, users: int) ->
     runner.stop()
 
 
+def progress_line(recorder: Recorder, plan: Plan, t0: float, now: float) -> str:
+    """Elapsed time, rate, p95 and errors so far: what a user watches a run for."""
+    elapsed = now - t0
+    total = plan.warmup_s + plan.duration_s
+    if elapsed < plan.warmup_s:
+        return f"warmup {elapsed:4.0f}/{plan.warmup_s:g} s"
+    measured = max(elapsed - plan.warmup_s, 1e-9)
+    overall = recorder.overall()
+    p95 = overall.latency.percentile(95) if overall.requests else None
+    return (
+        f"{elapsed:4.0f}/{total:g} s  {overall.requests / measured:7.1f} req/s  "
+        f"p95 {'-' if p95 is None else f'{p95:.1f} ms'}  "
+        f"errors {overall.failures} ({overall.failures / max(overall.requests, 1):.1%})"
+    )
+
+
+def _show_progress(recorder: Recorder, plan: Plan, t0: float, *, live: bool) -> None:
+    """On a terminal, one line redrawn every second; elsewhere a line every 10 s."""
+    every = 1.0 if live else 10.0
+    end = t0 + plan.warmup_s + plan.duration_s
+    while (now := time.time()) < end:
+        gevent.sleep(min(every, max(end - now, 0.01)))
+        line = progress_line(recorder, plan, t0, min(time.time(), end))
+        if live:
+            sys.stderr.write(f"\r\x1b[2K{line}")
+        else:
+            sys.stderr.write(f"progress: {line}\n")
+        sys.stderr.flush()
+    if live:
+        sys.stderr.write("\n")
+
+
 def run_local(
     base_classes: Sequence[type[User]], host: str, plan: Plan, *, setup_timeout_s: float
 ) -> Outcome:
@@ -131,11 +163,16 @@ def run_local(
     _listen(env.events.user_error, recorder.on_user_error)
     runner = env.create_local_runner()
     sampler = gevent.spawn(_sample_cpu, recorder)
+    progress = None
     started = time.time()
     try:
         runner.start(plan.users, spawn_rate=min(plan.users, MAX_SPAWN_RATE))
         _await_setup(coordinator, plan.users, setup_timeout_s)
         coordinator.start(time.time())
+        if plan.progress is not None:
+            progress = gevent.spawn(
+                _show_progress, recorder, plan, coordinator.t0, live=plan.progress
+            )
         _finish(runner, coordinator, plan, plan.users)
     except RunAbortedError:
         # Nothing in flight is worth waiting for: stop users at once.
@@ -144,6 +181,9 @@ def run_local(
     finally:
         runner.quit()
         sampler.kill()
+        if progress is not None:
+            progress.join(timeout=2)
+            progress.kill()
     recorder.close(locust_cpu_warning=runner.cpu_warning_emitted)
     return Outcome(
         recorder=recorder,

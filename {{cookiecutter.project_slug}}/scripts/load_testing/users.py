@@ -52,6 +52,9 @@ class Plan:
     timeout_s: float
     max_in_flight: int
     processes: int = 1
+    # Live progress: True redraws a line on a terminal, False prints one every
+    # 10 s (logs), None shows nothing.
+    progress: bool | None = None
 
     @property
     def drain_s(self) -> float:
