@@ -84,11 +84,15 @@ def test_closed_model_with_writes_reports_an_slo_breach(
     result = load_tester(
         "--host", service, "--users", "2", "--include-writes", *SHORT, "--out", out,
         "--no-plots", "--analyze", "--slo", "p50=0.01ms", "--slo", "error_rate=5%",
+        "--check-responses", "1",
     )  # fmt: skip
 
     assert result.returncode == 1, result.stdout + result.stderr
     assert "SLO BREACH: p50=0.01ms" in result.stdout
     report = read_report(out)
+    # Every answer of the service, its 204s too, matches its own OpenAPI schema.
+    assert report["checks"], report
+    assert {e: r for e, r in report["checks"].items() if r["failed"]} == {}
     assert report["parameters"]["model"] == "closed"
     assert report["validity"]["valid"], report["validity"]
     writes = {"POST /api/v1/items", "PATCH /api/v1/items/{item_id}"}

@@ -311,3 +311,26 @@ def test_progress_is_live_on_a_terminal(
     redraws = shown.decode().split("\r\x1b[2K")
     assert len(redraws) >= 3, shown
     assert re.search(r"3/3 s +[0-9.]+ req/s  p95 [0-9.]+ ms  errors 0", redraws[-1])
+
+
+def test_answers_are_checked_against_the_openapi_schema(
+    load_tester: LoadTester, foreign_app: ForeignApp, tmp_path: Path
+) -> None:
+    """Fast but wrong is not fast: /utils/version/ answers a number for a string."""
+    result = load_tester(
+        "--host", foreign_app.base, "--include-writes", "--check-responses", "1",
+        *QUICK, "--out", tmp_path / "run",
+    )  # fmt: skip
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    checks = read_report(tmp_path / "run")["checks"]
+    wrong = {endpoint for endpoint, r in checks.items() if r["failed"]}
+    # Every other endpoint's answers match FastAPI's own schemas: no false alarm.
+    assert wrong == {f"GET {API}/utils/version/"}, checks
+    assert checks[f"GET {API}/items/{{id}}"]["checked"] > 0
+    assert checks[f"GET {API}/utils/version/"]["first_problem"] == (
+        "$.version: expected string, got 2"
+    )
+    assert (
+        f"GET {API}/utils/version/  $.version: expected string, got 2" in result.stdout
+    )

@@ -191,6 +191,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--timeout", type=parse_seconds, default=10.0, help="per request (default: 10s)"
     )
     load.add_argument(
+        "--check-responses",
+        type=int,
+        default=20,
+        metavar="N",
+        help=(
+            "check every Nth answer of each endpoint against its OpenAPI response "
+            "schema (default: 20; 0: never)"
+        ),
+    )
+    load.add_argument(
         "--progress",
         action=argparse.BooleanOptionalAction,
         default=None,

@@ -80,6 +80,9 @@ def _check(args: argparse.Namespace) -> None:
     if args.duration <= 0:
         msg = "--duration must be above 0"
         raise UsageError(msg)
+    if args.check_responses < 0:
+        msg = "--check-responses N: every Nth answer is checked; 0 checks none"
+        raise UsageError(msg)
 
 
 def _export_credentials(args: argparse.Namespace) -> None:

@@ -64,6 +64,21 @@ def _errors(report: Mapping[str, Any]) -> str:
     )
 
 
+def _checks(report: Mapping[str, Any]) -> str:
+    checks = report.get("checks") or {}
+    if not checks:
+        return "<p>No answers were checked (--check-responses 0, or --locustfile).</p>"
+    rows = "\n".join(
+        f"<tr><td>{escape(endpoint)}</td><td>{r['checked']}</td><td>{r['failed']}</td>"
+        f"<td class=sample>{escape(r['first_problem'])}</td></tr>"
+        for endpoint, r in checks.items()
+    )
+    return (
+        "<table><tr><th>endpoint</th><th>checked</th><th>did not match</th>"
+        f"<th>first problem</th></tr>\n{rows}</table>"
+    )
+
+
 def _verdicts(report: Mapping[str, Any]) -> str:
     analysis = report.get("analysis")
     if not analysis:
@@ -124,6 +139,8 @@ def write_html(report: Mapping[str, Any], path: Path, charts: Sequence[Path]) ->
 </table>
 <h2>Errors</h2>
 {_errors(report)}
+<h2>Response checks <small>(sampled answers against the OpenAPI schema)</small></h2>
+{_checks(report)}
 <h2>Charts</h2>
 {images or "<p>No charts (--no-plots).</p>"}
 </body>

@@ -199,6 +199,7 @@ def run_load(args: argparse.Namespace) -> int:
         level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
     )
     scenario_source: str
+    schemas: dict[str, Any] | None = None
     try:
         if args.locustfile is not None:
             locustfile = args.locustfile
@@ -208,6 +209,7 @@ def run_load(args: argparse.Namespace) -> int:
             scenario = _write_scenario(args, locustfile)
             _print_mix(scenario)
             scenario_source = scenario.source
+            schemas = scenario.response_schemas
         classes = load_user_classes(locustfile)
     except SpecError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -233,6 +235,8 @@ def run_load(args: argparse.Namespace) -> int:
         max_in_flight=args.max_in_flight,
         processes=workers,
         progress=_progress_mode(args.progress, sys.stderr.isatty()),
+        response_schemas=schemas,
+        check_every=args.check_responses,
     )
     if model == "open":
         bad = [c.__name__ for c in classes if not runner.runs_open(c)]

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any
 
+from .checks import ResponseChecker, merge_checks
 from .histogram import Histogram
 
 SETUP_CONTEXT_KEY = "setup"
@@ -172,9 +173,18 @@ def body_excerpt(response: Any) -> str:
 
 
 class Recorder:
-    def __init__(self, *, warmup_s: float, duration_s: float) -> None:
+    def __init__(
+        self,
+        *,
+        warmup_s: float,
+        duration_s: float,
+        checker: ResponseChecker | None = None,
+    ) -> None:
         self.warmup_s = warmup_s
         self.duration_s = duration_s
+        self.checker = checker
+        # Response checks merged from other processes (see checks.py).
+        self.checks: dict[str, dict[str, Any]] = {}
         self.t0: float | None = None
         self.endpoints: dict[str, EndpointStats] = {}
         self.timeline: dict[int, EndpointStats] = {}
@@ -240,6 +250,8 @@ class Recorder:
         latency_ms = response_time + max(started - intended, 0.0) * 1000
         self._add(endpoint, offset, latency_ms, error)
         self.service_time.record(response_time)
+        if error is None and self.checker is not None and response is not None:
+            self.checker.check(endpoint, response)
 
     def _add(
         self, endpoint: str, offset: float, latency_ms: float, error: str | None
@@ -317,6 +329,13 @@ class Recorder:
         self.schedule.merge(other.schedule)
         self.task_errors += other.task_errors
         self.processes.extend(other.processes)
+        merge_checks(self.checks, other.all_checks())
+
+    def all_checks(self) -> dict[str, dict[str, Any]]:
+        merged = {endpoint: dict(result) for endpoint, result in self.checks.items()}
+        if self.checker is not None:
+            merge_checks(merged, self.checker.to_json())
+        return merged
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -339,6 +358,7 @@ class Recorder:
             "schedule": self.schedule.to_json(),
             "task_errors": self.task_errors,
             "processes": self.processes,
+            "checks": self.all_checks(),
         }
 
     @classmethod
@@ -366,6 +386,7 @@ class Recorder:
         recorder.schedule = Schedule.from_json(data["schedule"])
         recorder.task_errors = int(data["task_errors"])
         recorder.processes = list(data["processes"])
+        recorder.checks = dict(data.get("checks") or {})
         return recorder
 
     def overall(self) -> EndpointStats:

@@ -201,6 +201,7 @@ def build_report(
             "histogram": recorder.service_time.to_json(),
         },
         "schedule": data["schedule"],
+        "checks": data.get("checks") or {},
         "excluded": data["excluded"],
         "setup": data["setup"],
         "generators": data["processes"],
@@ -266,6 +267,20 @@ def print_table(report: Mapping[str, Any], out: TextIO) -> None:
             print(
                 f"  {rest:>6}  ... {len(errors) - MAX_ERROR_ROWS} more kinds, "
                 "in report.json",
+                file=out,
+            )
+    checks = report.get("checks") or {}
+    if checks:
+        checked = sum(result["checked"] for result in checks.values())
+        wrong = {e: r for e, r in checks.items() if r["failed"]}
+        print(
+            f"\nresponse checks: {checked} sampled answers against the OpenAPI "
+            f"schema, {sum(r['failed'] for r in wrong.values())} did not match",
+            file=out,
+        )
+        for endpoint, result in wrong.items():
+            print(
+                f"  {result['failed']:>6}  {endpoint}  {result['first_problem']}",
                 file=out,
             )
     setup = report.get("setup") or {}

@@ -21,6 +21,7 @@ from locust import User
 from locust.env import Environment
 from locust.runners import MasterRunner, Runner, WorkerRunner
 
+from .checks import ResponseChecker
 from .recorder import Recorder
 from .users import Coordinator, Plan, managed_class, runs_open
 
@@ -120,6 +121,13 @@ def _finish(runner: Runner, coordinator: Coordinator, plan: Plan, users: int) ->
     runner.stop()
 
 
+def recorder_for(plan: Plan) -> Recorder:
+    checker = None
+    if plan.response_schemas and plan.check_every:
+        checker = ResponseChecker(plan.response_schemas, plan.check_every)
+    return Recorder(warmup_s=plan.warmup_s, duration_s=plan.duration_s, checker=checker)
+
+
 def progress_line(recorder: Recorder, plan: Plan, t0: float, now: float) -> str:
     """Elapsed time, rate, p95 and errors so far: what a user watches a run for."""
     elapsed = now - t0
@@ -155,7 +163,7 @@ def _show_progress(recorder: Recorder, plan: Plan, t0: float, *, live: bool) -> 
 def run_local(
     base_classes: Sequence[type[User]], host: str, plan: Plan, *, setup_timeout_s: float
 ) -> Outcome:
-    recorder = Recorder(warmup_s=plan.warmup_s, duration_s=plan.duration_s)
+    recorder = recorder_for(plan)
     coordinator = Coordinator(plan, recorder)
     classes = [managed_class(base, plan, coordinator) for base in base_classes]
     env = _environment(classes, host, plan)
@@ -295,7 +303,7 @@ def run_master(
                 child.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 child.kill()
-    recorder = Recorder(warmup_s=plan.warmup_s, duration_s=plan.duration_s)
+    recorder = recorder_for(plan)
     for data in state.results.values():
         recorder.merge(Recorder.from_json(data))
     return Outcome(
@@ -319,7 +327,7 @@ def run_worker(
         data = dict(msg.data)
         phase_offset = float(data.pop("phase_offset"))
         plan = Plan.from_json(data)
-        recorder = Recorder(warmup_s=plan.warmup_s, duration_s=plan.duration_s)
+        recorder = recorder_for(plan)
         coordinator = Coordinator(plan, recorder, phase_offset=phase_offset)
         environment.user_classes = [
             managed_class(b, plan, coordinator) for b in base_classes

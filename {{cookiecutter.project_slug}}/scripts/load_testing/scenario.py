@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .auth import Auth, find_auth
+from .checks import response_schemas
 from .openapi import (
     Expr,
     ScenarioError,
@@ -120,6 +121,8 @@ class Scenario:
     operations: list[Operation]
     resources: list[Resource]
     left_out: list[tuple[str, str]] = field(default_factory=list)
+    # What the answers must look like (checks.response_schemas).
+    response_schemas: dict[str, Any] = field(default_factory=dict)
 
     @property
     def mix(self) -> dict[str, int]:
@@ -250,6 +253,7 @@ class _Builder:
             operations=operations,
             resources=sorted(resources, key=lambda r: r.collection.count("/")),
             left_out=self.left_out,
+            response_schemas=response_schemas(self.spec),
         )
 
     def _is_parent(self, resource: Resource, used: set[str]) -> bool:

@@ -55,6 +55,10 @@ class Plan:
     # Live progress: True redraws a line on a terminal, False prints one every
     # 10 s (logs), None shows nothing.
     progress: bool | None = None
+    # The OpenAPI response schemas (checks.response_schemas) and how often to
+    # check an answer against them: every Nth per endpoint, 0 for never.
+    response_schemas: dict[str, Any] | None = None
+    check_every: int = 0
 
     @property
     def drain_s(self) -> float:
