@@ -272,6 +272,13 @@ def test_overloaded_generator_makes_an_invalid_run(
             id="not-a-number",
         ),
         pytest.param(
+            ["--stages", "30s:50", "--rate", "5"], "drop --rate", id="stages-rate"
+        ),
+        pytest.param(
+            ["--stages", "30s:fast"], "'30s:fast' is not DURATION:RATE", id="stages"
+        ),
+        pytest.param(["--stages", "10s:0"], "every target is 0", id="stages-zero"),
+        pytest.param(
             ["--rate", "abc"],
             "(see python scripts/api_load_tester.py --help)",
             id="hint",

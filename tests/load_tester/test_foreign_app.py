@@ -334,3 +334,21 @@ def test_answers_are_checked_against_the_openapi_schema(
     assert (
         f"GET {API}/utils/version/  $.version: expected string, got 2" in result.stdout
     )
+
+
+def test_stages_ramp_the_rate_up_and_down_on_schedule(
+    load_tester: LoadTester, foreign_app: ForeignApp, tmp_path: Path
+) -> None:
+    """0 -> 60 req/s over 3 s, back to 0 over 3 s: 10, 30, 50, 50, 30, 10 a second."""
+    result = load_tester(
+        "--host", foreign_app.base, "--only", f"GET {API}/utils/health-check/",
+        "--stages", "3s:60,3s:0", "--out", tmp_path / "run",
+    )  # fmt: skip
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "open model in stages 3s:60,3s:0 (peak 60 req/s" in result.stdout
+    report = read_report(tmp_path / "run")
+    per_second = [row["requests"] for row in report["timeline"]]
+    assert per_second == [10, 30, 50, 50, 30, 10], per_second
+    assert report["parameters"]["duration_s"] == 6
+    assert report["validity"]["valid"], report["validity"]

@@ -176,16 +176,24 @@ def build_parser() -> argparse.ArgumentParser:
         "--think-time", type=parse_seconds, help="closed model: pause between requests"
     )
     load.add_argument(
+        "--stages",
+        metavar="DURATION:RATE,...",
+        help=(
+            "open model with a rate that ramps: each stage goes linearly from the "
+            "previous rate (0 at first) to RATE req/s, e.g. 30s:50,2m:200,30s:0"
+        ),
+    )
+    load.add_argument(
         "--duration",
         type=parse_seconds,
-        default=30.0,
-        help="measured time (default: 30s)",
+        default=None,
+        help="measured time (default: 30s; with --stages, the stages after --warmup)",
     )
     load.add_argument(
         "--warmup",
         type=parse_seconds,
-        default=5.0,
-        help="unmeasured lead-in (default: 5s)",
+        default=None,
+        help="unmeasured lead-in (default: 5s; with --stages 0s)",
     )
     load.add_argument(
         "--timeout", type=parse_seconds, default=10.0, help="per request (default: 10s)"

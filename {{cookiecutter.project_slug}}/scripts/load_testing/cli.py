@@ -17,6 +17,7 @@ from .arguments import (
     build_parser,
 )
 from .judge import analyze_existing, objectives_from
+from .stages import RateProfile, StageError, parse_stages
 
 
 def _check(args: argparse.Namespace) -> None:
@@ -65,6 +66,7 @@ def _check(args: argparse.Namespace) -> None:
             msg = "--generate-locustfile writes a new locustfile; drop --locustfile"
             raise UsageError(msg)
         return
+    _resolve_stages(args)
     if args.rate is None and args.users is None:
         msg = "choose a load model: --rate R (open: requests per second) or --users N (closed)"
         raise UsageError(msg)
@@ -83,6 +85,30 @@ def _check(args: argparse.Namespace) -> None:
     if args.check_responses < 0:
         msg = "--check-responses N: every Nth answer is checked; 0 checks none"
         raise UsageError(msg)
+
+
+def _resolve_stages(args: argparse.Namespace) -> None:
+    """--stages sets the rate (its peak), the duration and, by default, no warmup."""
+    if args.stages is None:
+        args.duration = 30.0 if args.duration is None else args.duration
+        args.warmup = 5.0 if args.warmup is None else args.warmup
+        return
+    if args.rate is not None:
+        msg = "--stages sets the rate stage by stage; drop --rate"
+        raise UsageError(msg)
+    if args.duration is not None:
+        msg = "--stages sets the duration (the sum of the stages); drop --duration"
+        raise UsageError(msg)
+    try:
+        profile = RateProfile(parse_stages(args.stages))
+    except StageError as exc:
+        raise UsageError(str(exc)) from exc
+    args.warmup = 0.0 if args.warmup is None else args.warmup
+    args.duration = profile.total_s - args.warmup
+    if args.duration <= 0:
+        msg = f"--warmup {args.warmup:g}s leaves nothing of the {profile.total_s:g} s of stages to measure"
+        raise UsageError(msg)
+    args.rate = profile.peak
 
 
 def _export_credentials(args: argparse.Namespace) -> None:

@@ -176,7 +176,12 @@ def analyze_existing(args: argparse.Namespace) -> int:
 
 def describe_run(report: Mapping[str, Any]) -> str:
     params = report["parameters"]
-    if params["model"] == "open":
+    if params["model"] == "open" and params.get("stages"):
+        load = (
+            f"open model in stages {params['stages']} (peak {params['rate']:g} req/s, "
+            f"{params['users']} virtual users)"
+        )
+    elif params["model"] == "open":
         load = (
             f"open model at {params['rate']:g} req/s ({params['users']} virtual users)"
         )

@@ -40,6 +40,7 @@ from .report import (
     write_report,
 )
 from .scenario import Auth, Scenario, Selection, build_scenario
+from .stages import parse_stages
 
 # With --rate and no --users: enough accounts to spread rows and connections,
 # few enough that setting them up (login, seeding) stays quick.
@@ -237,6 +238,9 @@ def run_load(args: argparse.Namespace) -> int:
         progress=_progress_mode(args.progress, sys.stderr.isatty()),
         response_schemas=schemas,
         check_every=args.check_responses,
+        stages=[list(stage) for stage in parse_stages(args.stages)]
+        if args.stages
+        else None,
     )
     if model == "open":
         bad = [c.__name__ for c in classes if not runner.runs_open(c)]
@@ -249,6 +253,7 @@ def run_load(args: argparse.Namespace) -> int:
     parameters = {
         "model": model,
         "rate": args.rate,
+        "stages": args.stages,
         "users": users,
         "think_time_s": args.think_time,
         "duration_s": args.duration,

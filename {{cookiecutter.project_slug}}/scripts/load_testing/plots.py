@@ -9,6 +9,7 @@ from typing import Any
 
 from .histogram import Histogram
 from .report import ALL, histogram_of
+from .stages import RateProfile, parse_stages
 
 BINS_PER_DECADE = 20
 
@@ -91,8 +92,20 @@ def write_plots(
     failed = [row["failures"] for row in timeline]
     top.bar(seconds, ok, color="tab:blue", label="answered")
     top.bar(seconds, failed, bottom=ok, color="tab:red", label="failed")
-    rate = report["parameters"].get("rate")
-    if rate:
+    params = report["parameters"]
+    rate = params.get("rate")
+    if params.get("stages"):
+        profile = RateProfile(parse_stages(params["stages"]))
+        warmup = float(params["warmup_s"])
+        top.plot(
+            seconds,
+            [profile.rate_at(warmup + second + 0.5) for second in seconds],
+            color="black",
+            linestyle="--",
+            linewidth=1,
+            label="target (stages)",
+        )
+    elif rate:
         top.axhline(rate, color="black", linestyle="--", linewidth=1, label="target")
     top.set_ylabel("requests per second")
     top.legend(fontsize=8, loc="lower right")
@@ -140,7 +153,9 @@ def _log_bins(histogram: Histogram) -> tuple[list[float], list[int]]:
 
 def _title(report: Mapping[str, Any]) -> str:
     params = report["parameters"]
-    if params.get("model") == "open":
+    if params.get("model") == "open" and params.get("stages"):
+        load = f"open model, stages {params['stages']}"
+    elif params.get("model") == "open":
         load = f"open model, {params['rate']:g} req/s"
     else:
         load = f"closed model, {params['users']} users"

@@ -34,6 +34,7 @@ from locust.exception import (
 )
 
 from .recorder import ON_TIME_TOLERANCE_MS, SLOT_CONTEXT_KEY, Recorder, ScheduleSlot
+from .stages import RateProfile
 
 # Greenlet -> the schedule slot of the task it runs, handed to its requests.
 _SLOTS: dict[Any, ScheduleSlot] = {}
@@ -59,6 +60,8 @@ class Plan:
     # check an answer against them: every Nth per endpoint, 0 for never.
     response_schemas: dict[str, Any] | None = None
     check_every: int = 0
+    # Open model with --stages: [[seconds, target req/s], ...] from the start.
+    stages: list[list[float]] | None = None
 
     @property
     def drain_s(self) -> float:
@@ -220,13 +223,20 @@ def _lane(
     recorder = coordinator.recorder
     schedule = recorder.schedule
 
+    profile = RateProfile(plan.stages) if plan.stages else None
+
     def lane(user: User) -> None:
         lane_index = coordinator.next_lane()
         local_lanes = max(math.ceil(plan.users / plan.processes), 1)
-        start = (
-            coordinator.t0
-            + (lane_index + coordinator.phase_offset) * interval / local_lanes
-        )
+        phase = (lane_index + coordinator.phase_offset) / local_lanes
+        start = coordinator.t0 + phase * interval
+
+        def due(slot: int) -> float:
+            if profile is None:
+                return start + slot * interval
+            # The lane's share of the run's n-th send, wherever the stages put it.
+            return coordinator.t0 + profile.time_of((slot + phase) * plan.users)
+
         end = coordinator.window_end
         cutoff = end + plan.drain_s
         pool = Pool(plan.in_flight_per_user)
@@ -235,7 +245,7 @@ def _lane(
         # due before then is late because of the server, not this generator.
         held_until = 0.0
         slot = 0
-        while (intended := start + slot * interval) < end:
+        while (intended := due(slot)) < end:
             slot += 1
             in_window = recorder.relative(intended) is not None
             now = time.time()
