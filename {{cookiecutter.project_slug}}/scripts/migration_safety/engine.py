@@ -15,7 +15,7 @@ from .catalog import finding
 from .discovery import Request
 from .model import Analysis, Finding, Revision
 from .project import Project, display
-from .render import Renderer, RevisionImportError, import_revision
+from .render import Renderer, RevisionImportError, import_revision, importable
 from .source import SourceIndex, downgrade_state, uses_live_connection
 
 LIVE_RULES = frozenset(
@@ -88,7 +88,7 @@ def analyse(options: Options, target_metadata: MetaData | None = None) -> Result
             elsewhere = external.render(
                 options.python, project.revisions, project.sys_path, options.pg_version
             )
-    with Renderer(dialect, target_metadata) as renderer:
+    with importable(project.sys_path), Renderer(dialect, target_metadata) as renderer:
         for revision in project.revisions:
             index = SourceIndex(revision)
             result.indexes[revision.path] = index
@@ -133,7 +133,7 @@ def _render_here(
 ) -> Analysis:
     with clock("load"):
         try:
-            module = import_revision(revision, project.sys_path)
+            module = import_revision(revision)
         except RevisionImportError as error:
             return Analysis(
                 revision, [], [], render_error=str(error), import_failed=True

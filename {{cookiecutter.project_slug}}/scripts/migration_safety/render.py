@@ -10,6 +10,8 @@ finding on the SQL can point at the Python that produced it.
 import importlib.util
 import re
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType, ModuleType
 from typing import Any
@@ -29,15 +31,26 @@ class RevisionImportError(Exception):
     """The revision's module cannot be imported in this interpreter."""
 
 
-def import_revision(revision: Revision, sys_path: list[Path]) -> ModuleType:
-    """Import the revision as Alembic does, with the project's folders importable."""
+@contextmanager
+def importable(sys_path: list[Path]) -> Iterator[None]:
+    """The project's folders on sys.path while its revisions load and render
+    (a revision may import its application inside upgrade())."""
+    added = [str(path) for path in sys_path if str(path) not in sys.path]
+    sys.path[:0] = added
+    try:
+        yield
+    finally:
+        for entry in added:
+            sys.path.remove(entry)
+
+
+def import_revision(revision: Revision) -> ModuleType:
+    """Import the revision as Alembic does (inside `importable()`)."""
     name = f"_migration_safety_{revision.revision}"
     spec = importlib.util.spec_from_file_location(name, revision.path)
     if spec is None or spec.loader is None:
         raise RevisionImportError(f"{revision.path}: cannot import the revision")
     module = importlib.util.module_from_spec(spec)
-    added = [str(path) for path in sys_path if str(path) not in sys.path]
-    sys.path[:0] = added
     try:
         spec.loader.exec_module(module)
     except Exception as error:
@@ -46,9 +59,6 @@ def import_revision(revision: Revision, sys_path: list[Path]) -> ModuleType:
         raise RevisionImportError(
             f"cannot be imported here: {where}{type(error).__name__}: {error}"
         ) from error
-    finally:
-        for entry in added:
-            sys.path.remove(entry)
     sys.modules[name] = module
     return module
 

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy.dialects import postgresql
 
 from .model import Revision
-from .render import Renderer, RevisionImportError, import_revision
+from .render import Renderer, RevisionImportError, import_revision, importable
 
 
 def _revision(item: dict[str, Any]) -> Revision:
@@ -40,11 +40,15 @@ def main(argv: list[str]) -> int:
     dialect.server_version_info = (job["pg_version"], 0)
     sys_path = [Path(entry) for entry in job["sys_path"]]
     results: list[dict[str, Any]] = []
-    with contextlib.redirect_stdout(sys.stderr), Renderer(dialect, None) as renderer:
+    with (
+        contextlib.redirect_stdout(sys.stderr),
+        importable(sys_path),
+        Renderer(dialect, None) as renderer,
+    ):
         for item in job["revisions"]:
             revision = _revision(item)
             try:
-                module = import_revision(revision, sys_path)
+                module = import_revision(revision)
             except RevisionImportError as error:
                 results.append({"path": item["path"], "import_error": str(error)})
                 continue
