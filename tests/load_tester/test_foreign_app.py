@@ -133,17 +133,19 @@ def test_writes_seed_real_rows_and_spare_the_callers_identity(
     assert stats["deleted_accounts"] == 0
     assert stats["password_changes"] == 0
     assert stats["items"] > 0
-    # The generated locustfile compiles and passes the service's own linter.
+    # The generated locustfile compiles and passes the service's linter and formatter.
     locustfile = out / "locustfile.py"
     py_compile.compile(str(locustfile), doraise=True)
-    lint = subprocess.run(
-        [str(project / ".venv" / "bin" / "ruff"), "check", str(locustfile)],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert lint.returncode == 0, lint.stdout
+    ruff = str(project / ".venv" / "bin" / "ruff")
+    for command in ([ruff, "check"], [ruff, "format", "--check", "--diff"]):
+        lint = subprocess.run(
+            [*command, str(locustfile)],
+            cwd=project,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert lint.returncode == 0, lint.stdout + lint.stderr
     assert "quote(" in locustfile.read_text()
 
 

@@ -80,7 +80,14 @@ def _call(
     """
     pad = " " * indent
     lines = [f"{pad}{prefix}self.client.{method}("]
-    lines.append(f"{pad}{INDENT}{url},")
+    if not _fits(f"{pad}{INDENT}{url},") and " + " in url:
+        # A long concatenated URL breaks before each `+`, as ruff format does.
+        first, *rest = url.split(" + ")
+        lines.append(f"{pad}{INDENT}{first}")
+        lines.extend(f"{pad}{INDENT}+ {part}" for part in rest[:-1])
+        lines.append(f"{pad}{INDENT}+ {rest[-1]},")
+    else:
+        lines.append(f"{pad}{INDENT}{url},")
     lines.extend(f"{pad}{INDENT}{name}={value}," for name, value in kwargs)
     lines.append(f"{pad}){suffix}")
     return lines
@@ -327,7 +334,9 @@ class _Writer:
             INDENT * 2 + "step = f\"logging in as {self.credentials['username']} "
             f'at {self.auth.token_url}"'
         )
-        if not _fits(step):
+        inner = INDENT * 3 + step.strip().removeprefix("step = ")
+        if not _fits(step) and _fits(inner):
+            # Parentheses only help when the string then fits (ruff format's rule).
             step = (
                 step.replace("step = ", f"step = (\n{INDENT * 3}", 1)
                 + f"\n{INDENT * 2})"

@@ -386,7 +386,7 @@ class _Builder:
             if self.auth.kind == "oauth2_password" and name.lower() in OWN_LOGIN_PARAMS:
                 # `/users/{email}`: the caller's own address exists; a made-up
                 # one would only measure 404s.
-                fixed.append((name, Expr("self.credentials['username']")))
+                fixed.append((name, Expr('self.credentials["username"]')))
                 continue
             if not _is_id_param(name, schema):
                 fixed.append(
