@@ -16,6 +16,7 @@ from typing import Any
 
 from .histogram import min_samples_for
 from .report import ALL, histogram_of
+from .scenario import same_path
 
 LATENCY = re.compile(r"^p(\d+(?:\.\d+)?)$")
 OBJECTIVE = re.compile(
@@ -168,8 +169,7 @@ def _entry(report: Mapping[str, Any], scope: str) -> Mapping[str, Any] | None:
     if scope in endpoints:
         return endpoints[scope]
     # `GET /api/v1/items` is FastAPI's `GET /api/v1/items/`.
-    bare = scope.rstrip("/")
-    return next((v for k, v in endpoints.items() if k.rstrip("/") == bare), None)
+    return next((v for k, v in endpoints.items() if same_path(k, scope)), None)
 
 
 def _fmt(metric: str, value: float | None) -> str:

@@ -15,7 +15,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from .openapi import HTTP_METHODS
+from .openapi import HTTP_METHODS, resolve
 
 TYPES: dict[str, tuple[type, ...]] = {
     "object": (dict,),
@@ -40,7 +40,7 @@ def response_schemas(spec: Mapping[str, Any]) -> dict[str, Any]:
             # Every declared status; None where no JSON body is declared (a 204).
             by_status: dict[str, Any] = {}
             for status, response in (operation.get("responses") or {}).items():
-                response = _resolve(spec, response)
+                response = resolve(spec, response)
                 content = (response.get("content") or {}).get("application/json")
                 by_status[str(status)] = (content or {}).get("schema")
             if by_status:
@@ -49,15 +49,6 @@ def response_schemas(spec: Mapping[str, Any]) -> dict[str, Any]:
         "operations": operations,
         "components": (spec.get("components") or {}).get("schemas") or {},
     }
-
-
-def _resolve(spec: Mapping[str, Any], node: Any) -> Any:
-    while isinstance(node, Mapping) and "$ref" in node:
-        parts = str(node["$ref"]).removeprefix("#/").split("/")
-        node = spec
-        for part in parts:
-            node = node.get(part, {}) if isinstance(node, Mapping) else {}
-    return node
 
 
 def _is(value: Any, kind: str) -> bool:

@@ -49,7 +49,7 @@ def _name(node: ast.expr | None) -> str | None:
     return None
 
 
-def _call_name(node: ast.expr) -> str:
+def call_name(node: ast.expr) -> str:
     target = node.func if isinstance(node, ast.Call) else node
     if isinstance(target, ast.Attribute):
         return target.attr
@@ -73,7 +73,7 @@ def sa_type(node: ast.expr | None) -> str | None:
     """`sa.String(length=20)` -> "VARCHAR(20)", as PostgreSQL would print it."""
     if node is None:
         return None
-    name = _call_name(node)
+    name = call_name(node)
     if name == "DateTime" or name == "TIMESTAMP":
         timezone = isinstance(node, ast.Call) and any(
             kw.arg == "timezone" and _true(kw.value) for kw in node.keywords
@@ -101,7 +101,7 @@ def sa_type(node: ast.expr | None) -> str | None:
 
 
 def _column(call: ast.expr) -> tuple[str | None, dict[str, Any]]:
-    if not (isinstance(call, ast.Call) and _call_name(call) == "Column" and call.args):
+    if not (isinstance(call, ast.Call) and call_name(call) == "Column" and call.args):
         return None, {}
     name = _name(call.args[0])
     type_node = call.args[1] if len(call.args) > 1 else None
@@ -112,7 +112,7 @@ def _column(call: ast.expr) -> tuple[str | None, dict[str, Any]]:
     references = [
         ref.split(".")[0]
         for arg in call.args[2:]
-        if isinstance(arg, ast.Call) and _call_name(arg) == "ForeignKey"
+        if isinstance(arg, ast.Call) and call_name(arg) == "ForeignKey"
         for ref in [_name(arg.args[0]) if arg.args else None]
         if ref
     ]
@@ -237,7 +237,7 @@ def _describe(
                     references.extend(info["references"])
                 elif (
                     isinstance(arg, ast.Call)
-                    and _call_name(arg) == "ForeignKeyConstraint"
+                    and call_name(arg) == "ForeignKeyConstraint"
                     and len(arg.args) > 1
                     and isinstance(arg.args[1], ast.List)
                 ):
@@ -280,14 +280,14 @@ def _op_calls(node: ast.AST) -> Iterator[tuple[ast.Call, str, str]]:
 
 
 def _is_autocommit(item: ast.withitem) -> bool:
-    return _call_name(item.context_expr) == "autocommit_block"
+    return call_name(item.context_expr) == "autocommit_block"
 
 
 def _batch_table(item: ast.withitem) -> tuple[str, str] | None:
     expr = item.context_expr
     if (
         isinstance(expr, ast.Call)
-        and _call_name(expr) == "batch_alter_table"
+        and call_name(expr) == "batch_alter_table"
         and isinstance(item.optional_vars, ast.Name)
     ):
         name = _name(expr.args[0]) if expr.args else None

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from . import engine, fix, report
-from .discovery import Request
+from .discovery import SKIPPED_DIRS, Request
 from .model import SEVERITY_RANK, Finding, ProjectError
 
 VERSION = "1.0.0"
@@ -215,10 +215,9 @@ def _run(
 
 def _mentions_naming_convention(root: Path, limit: int = 5000) -> bool:
     """Whether any Python file of the project sets a naming convention."""
-    skipped = {".git", ".venv", "venv", "node_modules", "site-packages", ".tox"}
     seen = 0
     for path in root.rglob("*.py"):
-        if skipped & set(path.parts):
+        if SKIPPED_DIRS & set(path.relative_to(root).parts):
             continue
         seen += 1
         if seen > limit:

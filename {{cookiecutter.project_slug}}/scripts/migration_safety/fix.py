@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import sqltext
+from .astops import call_name
 from .model import Finding, FixRequest
 from .project import display
 from .source import SourceIndex
@@ -238,19 +239,15 @@ def _literal_keyword(call: ast.Call, name: str) -> str | None:
 
 def _not_valid(file: _File, op: OpCall, request: FixRequest) -> list[Edit]:
     statement, call = op.statement, op.call
-    if not (request.table and request.name) or _has_kwarg(call, "postgresql_not_valid"):
-        return []
-    if (
-        any(kw.arg == "schema" for kw in call.keywords)
-        and _literal_keyword(call, "schema") is None
+    usable, schema = _schema_keyword(call)
+    if not (usable and request.table and request.name) or _has_kwarg(
+        call, "postgresql_not_valid"
     ):
         return []
     indent = _indent(statement)
     start, end = file.span(statement)
     text = file.call_text(statement, call, indent, {"postgresql_not_valid": "True"})
-    validate = _validate_block(
-        indent, request.table, request.name, _literal_keyword(call, "schema")
-    )
+    validate = _validate_block(indent, request.table, request.name, schema)
     return [Edit(start, end, f"{text}\n{validate}")]
 
 
@@ -273,8 +270,8 @@ def _not_null(file: _File, op: OpCall, request: FixRequest) -> list[Edit]:
         return []
     if any(kw.arg not in allowed for kw in call.keywords):
         return []
-    schema = _literal_keyword(call, "schema")
-    if any(kw.arg == "schema" for kw in call.keywords) and schema is None:
+    usable, schema = _schema_keyword(call)
+    if not usable:
         return []
     indent = _indent(statement)
     name = f"ck_{request.table}_{request.column}_not_null"[:63]
@@ -340,7 +337,7 @@ def _split_foreign_key(
     keys = [
         arg
         for arg in column_node.args
-        if isinstance(arg, ast.Call) and _callee(arg) == "ForeignKey"
+        if isinstance(arg, ast.Call) and call_name(arg) == "ForeignKey"
     ]
     if len(keys) != 1:
         return "more than one foreign key in the column"
@@ -362,7 +359,9 @@ def _split_foreign_key(
         file.segment(column_node.func),
         [file.segment(arg) for arg in column_node.args if arg is not key]
         + [
-            f"{kw.arg}={file.segment(kw.value)}" if kw.arg else file.segment(kw.value)
+            f"{kw.arg}={file.segment(kw.value)}"
+            if kw.arg
+            else f"**{file.segment(kw.value)}"
             for kw in column_node.keywords
         ],
     )
@@ -370,7 +369,7 @@ def _split_foreign_key(
         indent,
         file.segment(call.func),
         [file.segment(call.args[0]), column_text]
-        + [f"schema={_py_string(schema)}" for _ in [schema] if schema],
+        + ([f"schema={_py_string(schema)}"] if schema else []),
     )
     options = [
         f"{kw.arg}={file.segment(kw.value)}"
@@ -397,13 +396,6 @@ def _split_foreign_key(
     validate = _validate_block(indent, request.table, name, schema)
     start, end = file.span(statement)
     return [Edit(start, end, f"{add}\n{create}\n{validate}")]
-
-
-def _callee(call: ast.Call) -> str:
-    func = call.func
-    if isinstance(func, ast.Attribute):
-        return func.attr
-    return func.id if isinstance(func, ast.Name) else ""
 
 
 def _unique_using_index(
